@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* pin/: the one place that knows pin paths, map names, the layout version and how to open pinned maps. */
+#ifndef XDPFLOW_PIN_H
+#define XDPFLOW_PIN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "xdpflow_abi.h"
+
+#define XDPFLOW_BPFFS "/sys/fs/bpf"
+#define XDPFLOW_DEFAULT_PIN_PATH XDPFLOW_BPFFS "/xdpflow"
+
+enum pin_map_id {
+	PIN_LAYOUT,
+	PIN_STATS, /* outer map: slot 0 holds the current per-CPU stats array */
+	PIN_FLOWS, /* outer map: slot 0 holds the current flow hash table */
+	PIN_FLOWCACHE, /* outer map: slot 0 holds the current per-CPU flow cache */
+	PIN_CLOCK,
+	PIN_MAP_COUNT,
+};
+
+/* The pinned maps of one pin folder, opened and checked by pin_open(). */
+struct pin_maps {
+	char dir[PATH_MAX];
+	int fd[PIN_MAP_COUNT];
+	bool writable;
+	__u32 max_flows; /* capacity of the flow table in use */
+	int ncpus; /* possible CPUs: the number of values of a per-CPU map */
+};
+
+struct bpf_object;
+
+/* Pin name of a map, e.g. "xdpflow_flows". */
+const char *pin_map_name(enum pin_map_id id);
+
+/* dir/name of a map's pin; -ENAMETOOLONG if it does not fit. */
+int pin_map_path(const char *dir, enum pin_map_id id, char *buf, size_t size);
+
+/*
+ * Make sure the bpf filesystem that will hold dir is mounted at
+ * /sys/fs/bpf.  If it is not and mount_it is set, mount it and set
+ * *mounted.  -ENODEV when it is not mounted (and mount_it is false),
+ * -errno of mount(2) when mounting failed.
+ */
+int pin_bpffs_ensure(const char *dir, bool mount_it, bool *mounted);
+
+/*
+ * Before loading xdpflow.bpf.o: pin every map by name under dir (creating
+ * it 0700) and size the flow table (0: keep the default).  Refuses with
+ * -EPROTO and a message if dir holds pins of another layout version.
+ */
+int pin_prepare_object(struct bpf_object *obj, const char *dir, __u32 max_flows,
+		       char *msg, size_t msglen);
+
+/*
+ * Open every pinned map under dir, read-only unless writable, and check the
+ * layout version and every key/value size against this build.  On error a
+ * one-line explanation naming the pin and the way out is put in msg
+ * (without a newline) and -errno returned: -ENOENT no folder or no pins,
+ * -EPROTO layout mismatch, -EPERM/-EACCES privilege, -ENODEV no bpffs.
+ */
+int pin_open(const char *dir, bool writable, struct pin_maps *pm, char *msg, size_t msglen);
+void pin_close(struct pin_maps *pm);
+
+/*
+ * A new fd for the table in slot 0 of an outer map (PIN_STATS, PIN_FLOWS or
+ * PIN_FLOWCACHE), read-only unless pm is writable; -errno on failure.
+ * Needs CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID).
+ */
+int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer);
+
+/*
+ * Drain step: put a fresh, empty table of the same shape into slot 0 of
+ * the outer map and return an fd of the table it replaced.  The kernel
+ * returns from the update only after an RCU grace period, so once this
+ * returns no XDP program writes the old table any more: whatever it holds
+ * is final.  pm must be writable; callers hold pin_lock().
+ */
+int pin_swap_fresh(const struct pin_maps *pm, enum pin_map_id outer);
+
+/* Exclusive advisory lock on the pin folder (loaders, drains); fd or -errno. */
+int pin_lock(const char *dir);
+void pin_unlock(int lock_fd);
+
+/*
+ * Layout version of the pins in dir: 0 in *version when there are none.
+ * -errno only when the folder cannot be inspected.
+ */
+int pin_probe_layout(const char *dir, __u32 *version);
+
+/* Unpin every xdpflow map in dir and remove dir if it is then empty. */
+int pin_remove_all(const char *dir);
+
+/*
+ * Access to the pins and the folder: 0600/0700 for root only, or with a
+ * group (gid != (gid_t)-1) 0640/0750 and that group.
+ */
+int pin_set_access(const char *dir, gid_t gid);
+
+#endif /* XDPFLOW_PIN_H */

@@ -1,0 +1,325 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs one test script inside Debian's stock kernel under qemu (tcg), against the binaries built on the host.
+#
+# Usage: tests/vm/run-vm.sh [--timeout SECS] SCRIPT [ARGS...]
+#
+# Why a VM at all: the host kernel refuses BPF_PROG_TYPE_EXT, so libxdp's multi-prog
+# dispatcher can only be exercised under a distribution kernel (see PLATFORM.md).
+# The guest sees the host's / read-only over 9p and the project root read-write at the
+# same absolute path, so SCRIPT runs the very binaries in build/ and writes results there.
+# Exit status: the guest script's; 77 (SKIP) when qemu or the kernel cannot be had;
+# 124 when the guest did not finish within the timeout (default 300 s).
+#
+# Measured on the 2-core dev machine (kernel 6.1.0-56-amd64, tests/vm/guest-smoke.sh):
+# qemu start to power-off about 8 s with warm caches; the first run also downloads the
+# kernel (70 MB) and builds the initramfs, about 10 s more.
+#
+# Leaves in build/vm/: the cached kernel and initramfs, and per script NAME (SCRIPT's
+# basename without extension) NAME.log (its output), NAME.rc (its status) and
+# NAME.console (the guest's serial console, for when the guest itself fails).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+root=$(cd "$here/../.." && pwd -P)
+vmdir=$root/build/vm
+
+timeout_s=300
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) timeout_s=${2:?--timeout needs a value}; shift 2 ;;
+	--timeout=*) timeout_s=${1#--timeout=}; shift ;;
+	--) shift; break ;;
+	-*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+if [ $# -lt 1 ]; then
+	echo "usage: $0 [--timeout SECS] SCRIPT [ARGS...]" >&2
+	exit 2
+fi
+case $timeout_s in ''|*[!0-9]*) echo "run-vm.sh: bad timeout '$timeout_s'" >&2; exit 2 ;; esac
+
+script=$(realpath -e -- "$1") || { echo "run-vm.sh: no such script: $1" >&2; exit 2; }
+shift
+case $script in
+"$root"/*) ;;
+*) echo "run-vm.sh: $script is outside the project ($root); the guest only sees the project read-write and the rest of / as the host has it" >&2; exit 2 ;;
+esac
+# The project path goes on the kernel command line, which splits on whitespace.
+case $root in *[[:space:]]*) echo "run-vm.sh: project path '$root' contains whitespace" >&2; exit 2 ;; esac
+name=$(basename "$script"); name=${name%.*}
+
+skip() { echo "SKIP: vm tier: $*"; exit 77; }
+
+# Modules to insmod, in this order (dependencies found with modinfo are pulled in first).
+# veth is what the tests attach XDP to; sch_ingress/cls_bpf/dummy are cheap extras for tc
+# and dummy-device tests, since the guest has no /lib/modules of its own to modprobe from.
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p veth dummy sch_ingress cls_bpf"
+
+# The guest's /init, run by busybox from the initramfs. Its hash keys the initramfs cache.
+read -r -d '' init_script <<'EOF' || true
+#!/bin/sh
+export PATH=/bin
+/bin/busybox mkdir -p /dev
+/bin/busybox mount -t devtmpfs dev /dev
+# The initramfs has no /dev/console node (building it would need root for mknod).
+exec </dev/console >/dev/console 2>&1
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+
+for m in $(cat /modules.order); do
+	insmod /lib/modules/$m.ko || echo "init: insmod $m failed"
+done
+
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	xdpflow_project=*) project=${arg#*=} ;;
+	xdpflow_job=*) job=${arg#*=} ;;
+	esac
+done
+
+die() { echo "init: $*"; sync; poweroff -f; }
+[ -n "$project" ] && [ -n "$job" ] || die "xdpflow_project/xdpflow_job missing from the command line"
+
+# Large msize (512000 is virtio's maximum): the 6.1 default of 8 KiB makes every exec over 9p crawl under tcg.
+# cache=loose on the read-only root lets the guest keep what it read; the project share
+# stays uncached so every write reaches the host before power-off.
+opts=trans=virtio,version=9p2000.L,msize=512000
+mount -t 9p -o $opts,ro,cache=loose hostroot /newroot || die "cannot mount the host root"
+mount -t 9p -o $opts project /newroot$project || die "cannot mount the project at $project"
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mkdir -p /newroot/dev/pts /newroot/dev/shm
+mount -t devpts devpts /newroot/dev/pts
+mount -t tmpfs shm /newroot/dev/shm
+mount -t tmpfs tmp /newroot/tmp
+mount -t tmpfs run /newroot/run
+mount -t bpf bpf /newroot/sys/fs/bpf
+mount -t tracefs tracefs /newroot/sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /newroot/sys/kernel/debug 2>/dev/null
+hostname xdpflow-vm
+ip link set lo up
+
+out=/newroot$project/build/vm/$job
+chroot /newroot /usr/bin/env -i /bin/bash "$project/build/vm/$job.job" >"$out.log" 2>&1
+echo $? >"$out.rc"
+sync
+poweroff -f
+EOF
+
+mkdir -p "$vmdir"
+exec 9>"$vmdir/.lock"
+# One VM at a time: runs share the cache, and two tcg guests on 2 cores would both crawl.
+flock 9
+
+tmp=$(mktemp -d "$vmdir/.tmp.XXXXXX")
+qpid=
+cleanup() {
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+	rm -f "$vmdir/$name.job"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# apt-get update once, and only when a look-up or install found nothing.
+apt_updated=
+apt_update() {
+	[ -z "$apt_updated" ] && [ "$(id -u)" = 0 ] || return 1
+	apt_updated=1
+	apt-get update -q >"$tmp/apt-update.log" 2>&1 || { cat "$tmp/apt-update.log" >&2; return 1; }
+}
+
+# Returns 0 when the package is installed (afterwards).
+need_pkg() {
+	local pkg=$1
+	[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] && return 0
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+	echo "vm: installing $pkg" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >"$tmp/apt.log" 2>&1 && return 0
+	apt_update || return 1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >"$tmp/apt.log" 2>&1 && return 0
+	cat "$tmp/apt.log" >&2
+	return 1
+}
+
+need_pkg qemu-system-x86 || command -v qemu-system-x86_64 >/dev/null ||
+	skip "qemu-system-x86_64 is not installed and cannot be installed"
+qemu-system-x86_64 -accel help 2>/dev/null | grep -qx tcg || skip "qemu-system-x86_64 has no tcg accelerator"
+# The dynamic busybox would need its libraries in the initramfs.
+need_pkg busybox-static || skip "busybox-static is not installed and cannot be installed"
+need_pkg cpio || command -v cpio >/dev/null || skip "cpio is not installed and cannot be installed"
+
+kernel_pkg() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1
+}
+
+# Unpacks the kernel package into build/vm/PKG/: vmlinuz and the wanted modules only
+# (the whole package is ~400 MB unpacked).
+fetch_kernel() {
+	local pkg=$1 dest=$vmdir/$1 kv m f dep
+	rm -rf "$tmp/deb" "$dest.new"
+	mkdir -p "$tmp/deb" "$dest.new/modules"
+	(cd "$tmp/deb" && apt-get download -q "$pkg" >"$tmp/download.log" 2>&1) || return 1
+	echo "vm: unpacking $pkg" >&2
+	# Called in a condition, where set -e does not apply: hence the explicit returns.
+	dpkg-deb -x "$tmp/deb/$pkg"_*.deb "$tmp/deb/root" || return 1
+	kv=$(ls "$tmp/deb/root/lib/modules") || return 1
+	cp "$tmp/deb/root/boot/vmlinuz-$kv" "$dest.new/vmlinuz" || return 1
+	echo "$kv" >"$dest.new/version"
+	local mdir=$tmp/deb/root/lib/modules/$kv order=
+	# Depth-first so each module's dependencies come before it.
+	add_module() {
+		local m=$1 f dep
+		case " $order " in *" $m "*) return ;; esac
+		f=$(find "$mdir/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -n1)
+		if [ -z "$f" ]; then
+			if grep -q "/$m\.ko$" "$mdir/modules.builtin" 2>/dev/null; then
+				echo "vm: $m is built into $kv" >&2
+			else
+				echo "vm: $m is not in $kv, skipped" >&2
+			fi
+			return
+		fi
+		if command -v modinfo >/dev/null; then
+			for dep in $(modinfo -F depends "$f" 2>/dev/null | tr , ' '); do
+				add_module "${dep//-/_}"
+			done
+		fi
+		# busybox insmod only takes plain ELF.
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -qdc "$f" ;;
+		*.gz) gzip -dc "$f" ;;
+		*) cat "$f" ;;
+		esac >"$dest.new/modules/$m.ko"
+		order="$order $m"
+	}
+	for m in $modules; do add_module "$m"; done
+	echo $order >"$dest.new/modules.order"
+	echo "$modules" >"$dest.new/modules.wanted"
+	rm -rf "$tmp/deb" "$dest"
+	mv "$dest.new" "$dest"
+}
+
+kernel_ok() { [ -f "$vmdir/$1/vmlinuz" ] && [ "$(cat "$vmdir/$1/modules.wanted" 2>/dev/null)" = "$modules" ]; }
+
+pkg=$(kernel_pkg)
+if [ -z "$pkg" ] && apt_update; then pkg=$(kernel_pkg); fi
+if [ -n "$pkg" ] && ! kernel_ok "$pkg"; then
+	echo "vm: downloading $pkg" >&2
+	if ! fetch_kernel "$pkg"; then
+		# The package lists may name a kernel the mirror has dropped since.
+		if apt_update && pkg=$(kernel_pkg) && [ -n "$pkg" ] && { kernel_ok "$pkg" || fetch_kernel "$pkg"; }; then
+			:
+		else
+			cat "$tmp/download.log" >&2 2>/dev/null || true
+			pkg=
+		fi
+	fi
+fi
+if [ -z "$pkg" ]; then
+	# No apt look-up or download possible: fall back on whatever kernel is cached.
+	for d in "$vmdir"/linux-image-*/; do
+		d=$(basename "$d")
+		kernel_ok "$d" && pkg=$d
+	done
+	[ -n "$pkg" ] || skip "cannot resolve or download the kernel of linux-image-amd64"
+	echo "vm: using cached $pkg" >&2
+fi
+kdir=$vmdir/$pkg
+kver=$(cat "$kdir/version")
+
+busybox=/bin/busybox
+key=$({ echo "$init_script"; cat "$kdir/modules.order"; sha256sum "$busybox"; } | sha256sum | cut -c1-16)
+initrd=$kdir/initramfs-$key.cpio
+if [ ! -f "$initrd" ]; then
+	echo "vm: building initramfs" >&2
+	rm -f "$kdir"/initramfs-*.cpio
+	ir=$tmp/initramfs
+	mkdir -p "$ir"/{bin,dev,proc,sys,tmp,run,newroot,lib/modules}
+	cp "$busybox" "$ir/bin/busybox"
+	ln -s busybox "$ir/bin/sh"
+	cp "$kdir"/modules/*.ko "$ir/lib/modules/" 2>/dev/null || true
+	cp "$kdir/modules.order" "$ir/modules.order"
+	printf '%s\n' "$init_script" >"$ir/init"
+	chmod 755 "$ir/init"
+	# Uncompressed: tcg decompresses slowly and the loader reads the file at host speed.
+	(cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$initrd.new"
+	mv "$initrd.new" "$initrd"
+fi
+
+# The job file carries SCRIPT and ARGS, which the kernel command line could not quote.
+{
+	echo "# written by tests/vm/run-vm.sh for one guest run"
+	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb XDPFLOW_VM=1"
+	printf 'export XDPFLOW_HOST_KERNEL=%q\n' "$(uname -r)"
+	# Pass the caller's CI flag and project settings through to the guest.
+	for v in CI $(compgen -e | grep '^XDPFLOW_' || true); do
+		[ -n "${!v+x}" ] && [ "$v" != XDPFLOW_VM ] && [ "$v" != XDPFLOW_HOST_KERNEL ] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	printf 'cd %q\n' "$root"
+	printf 'exec /bin/bash %q' "$script"
+	[ $# -gt 0 ] && printf ' %q' "$@"
+	echo
+} >"$vmdir/$name.job"
+rm -f "$vmdir/$name.log" "$vmdir/$name.rc" "$vmdir/$name.console"
+
+qemu_args=(
+	-accel tcg -cpu max -smp 2 -m 2048
+	-nodefaults -no-user-config -display none -no-reboot
+	-serial "file:$vmdir/$name.console"
+	-kernel "$kdir/vmlinuz" -initrd "$initrd"
+	-append "console=ttyS0 quiet panic=-1 rdinit=/init xdpflow_project=$root xdpflow_job=$name"
+	# multidevs=remap: / spans several host filesystems, whose inode numbers could collide.
+	-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev "local,id=project,path=$root,security_model=none"
+	-device virtio-9p-pci,fsdev=project,mount_tag=project
+)
+# qboot skips SeaBIOS's device probing, which costs seconds under tcg.
+[ -f /usr/share/qemu/qboot.rom ] && qemu_args+=(-bios qboot.rom)
+
+echo "vm: booting $kver for $(realpath --relative-to="$root" "$script")" >&2
+start=$(date +%s.%N)
+timeout -k 5 "$timeout_s" qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$tmp/qemu.out" 2>&1 &
+qpid=$!
+qrc=0
+wait "$qpid" || qrc=$?
+qpid=
+elapsed=$(echo "$start $(date +%s.%N)" | awk '{printf "%.1f", $2 - $1}')
+
+console_tail() {
+	echo "--- guest console (last 40 lines) ---"
+	tail -n 40 "$vmdir/$name.console" 2>/dev/null || true
+	echo "--- qemu output ---"
+	cat "$tmp/qemu.out"
+}
+if [ -f "$vmdir/$name.log" ]; then cat "$vmdir/$name.log"; fi
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	console_tail
+	echo "FAIL: vm tier: guest did not finish within ${timeout_s}s; qemu killed"
+	exit 124
+fi
+if [ ! -s "$vmdir/$name.rc" ]; then
+	if [ "$qrc" != 0 ] && [ ! -s "$vmdir/$name.console" ]; then
+		cat "$tmp/qemu.out"
+		skip "qemu-system-x86_64 could not run (exit $qrc): $(head -n1 "$tmp/qemu.out")"
+	fi
+	console_tail
+	echo "FAIL: vm tier: guest ended without a result (qemu exit $qrc)"
+	exit 1
+fi
+rc=$(cat "$vmdir/$name.rc")
+echo "vm: $name exited $rc, ${elapsed}s from qemu start to power-off" >&2
+exit "$rc"
