@@ -25,10 +25,11 @@
 
 /*
  * Each CPU keeps a direct-mapped cache of XDPFLOW_FLOWCACHE_SLOTS flows and
- * adds a packet there without atomics; only when another flow takes the slot
- * is the old entry moved into the shared flow table.  A flow's counts are
- * therefore its table entry plus its cache entries on every CPU: readers
- * must merge both.  An entry with packets == 0 is empty.
+ * adds an IP frame there without atomics; only when another flow takes the
+ * slot is the old entry moved into the shared flow table (and its counts
+ * into the interface's proto[]).  A flow's counts are therefore its table
+ * entry plus its cache entries on every CPU: readers must merge both.  An
+ * entry with counters.packets == 0 is empty.
  */
 #define XDPFLOW_FLOWCACHE_SLOTS 256
 
@@ -57,14 +58,24 @@ struct xdpflow_counter {
 	__u64 bytes; /* whole frames as XDP saw them */
 };
 
-/* Value of the per-CPU stats array: every counter of one interface. */
+/*
+ * Value of the per-CPU stats array: the counters of one interface.
+ *
+ * To keep the common path to one map update, an IP frame is counted only in
+ * its per-CPU flow cache entry (see XDPFLOW_FLOWCACHE_SLOTS).  When that
+ * entry is evicted, its packets and bytes are added to proto[] here (and the
+ * flow to the flow table).  So for an interface:
+ *   protocol counts = proto[] + its flow-cache entries of that family and
+ *                     protocol, on every CPU
+ *   totals          = non_ip + malformed + all protocol counts
+ * Every frame is in exactly one of these counters at any time.
+ */
 struct xdpflow_iface_stats {
 	__u32 ifindex; /* 0: slot unused on this CPU */
 	__u32 pad;
-	struct xdpflow_counter total; /* every frame, all classes */
 	struct xdpflow_counter non_ip;
 	struct xdpflow_counter malformed;
-	/* IP frames counted in proto[] whose flow the full flow table refused */
+	/* evicted IP frames (also in proto[]) whose flow the full table refused */
 	struct xdpflow_counter unrecorded;
 	struct xdpflow_counter proto[2][256]; /* [family index][IP protocol] */
 };
@@ -75,14 +86,14 @@ struct xdpflow_iface_stats {
  * on the wire; for ICMP and ICMPv6 sport is 0 and dport is type << 8 | code.
  */
 struct xdpflow_flow_key {
-	__u32 ifindex;
-	__u8 family; /* 4 or 6 */
-	__u8 proto;
-	__u16 sport;
-	__u16 dport;
-	__u16 pad;
 	__u8 src[16];
 	__u8 dst[16];
+	__u32 ifindex;
+	__u16 sport;
+	__u16 dport;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;
+	__u16 pad;
 };
 
 struct xdpflow_flow_counters {

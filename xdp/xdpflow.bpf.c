@@ -28,13 +28,6 @@ struct frame_info {
 	__u32 tcp_flags;
 };
 
-/* Counts of an evicted cache entry that the full flow table refused. */
-struct lost_flow {
-	__u32 ifindex;
-	__u64 packets;
-	__u64 bytes;
-};
-
 /* Epoch-0 tables; user space swaps fresh ones into the outer slots to drain. */
 struct stats_table {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -293,7 +286,7 @@ static __always_inline void touch_clock(__u64 now)
 	}
 }
 
-/* Fold a cache entry evicted from this CPU into the shared flow table. */
+/* Move a flow-cache entry evicted from this CPU into the shared flow table. */
 static __always_inline int flush_flow(struct xdpflow_flowcache_entry *e)
 {
 	struct xdpflow_flow_counters *v, *c = &e->counters;
@@ -317,12 +310,35 @@ static __always_inline int flush_flow(struct xdpflow_flowcache_entry *e)
 	__sync_fetch_and_add(&v->ip_bytes, c->ip_bytes);
 	if ((v->tcp_flags | c->tcp_flags) != v->tcp_flags)
 		__sync_fetch_and_or(&v->tcp_flags, c->tcp_flags);
-	/* Racy but harmless: both are only ever moved towards the truth. */
+	/* Racy but harmless: both only ever move towards the truth. */
 	if (c->first_seen < v->first_seen)
 		v->first_seen = c->first_seen;
 	if (c->last_seen > v->last_seen)
 		v->last_seen = c->last_seen;
 	return 0;
+}
+
+/* Account an evicted entry: protocol counts, then the flow table. */
+static __always_inline void evict_flow(struct xdpflow_flowcache_entry *e)
+{
+	struct xdpflow_counter *c;
+	struct xdpflow_iface_stats *s;
+	__u32 zero = 0;
+	void *table;
+
+	table = bpf_map_lookup_elem(&xdpflow_stats, &zero);
+	if (!table)
+		return;
+	s = iface_stats(table, e->key.ifindex);
+	if (!s)
+		return;
+	c = &s->proto[e->key.family == 6][e->key.proto];
+	c->packets += e->counters.packets;
+	c->bytes += e->counters.bytes;
+	if (flush_flow(e)) {
+		s->unrecorded.packets += e->counters.packets;
+		s->unrecorded.bytes += e->counters.bytes;
+	}
 }
 
 /* Cheap mix of the key words; it only picks a cache slot. */
@@ -355,12 +371,9 @@ static __always_inline int same_key(const struct xdpflow_flow_key *a,
 
 /*
  * Add the frame to this CPU's cache entry for its flow; when the slot held
- * another flow, move that one to the shared table first.  What the full
- * table refused is returned in *lost, for the caller to count as unrecorded
- * on the evicted flow's interface.
+ * another flow, account that one first (evict_flow).
  */
-static __always_inline void count_flow(struct frame_info *fi, __u64 bytes,
-				       struct lost_flow *lost)
+static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
 {
 	struct xdpflow_flow_key *key = &fi->key;
 	struct xdpflow_flowcache_entry *e;
@@ -376,11 +389,8 @@ static __always_inline void count_flow(struct frame_info *fi, __u64 bytes,
 	if (!e)
 		return;
 	if (!e->counters.packets || !same_key(&e->key, key)) {
-		if (e->counters.packets && flush_flow(e)) {
-			lost->ifindex = e->key.ifindex;
-			lost->packets = e->counters.packets;
-			lost->bytes = e->counters.bytes;
-		}
+		if (e->counters.packets)
+			evict_flow(e);
 		__builtin_memset(e, 0, sizeof(*e));
 		e->key = *key;
 		e->counters.first_seen = now;
@@ -400,7 +410,6 @@ int xdpflow(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct lost_flow lost = {};
 	struct xdpflow_iface_stats *s;
 	struct frame_info fi = {};
 	__u64 bytes = frame_bytes(ctx);
@@ -409,31 +418,21 @@ int xdpflow(struct xdp_md *ctx)
 	void *table;
 
 	classify(&fi, data, end);
-	fi.key.ifindex = ifindex;
-	if (fi.class == CLASS_IP)
-		count_flow(&fi, bytes, &lost);
-
+	if (fi.class == CLASS_IP) {
+		fi.key.ifindex = ifindex;
+		count_flow(&fi, bytes);
+		return XDP_PASS;
+	}
 	table = bpf_map_lookup_elem(&xdpflow_stats, &zero);
 	if (!table)
 		return XDP_PASS;
 	s = iface_stats(table, ifindex);
 	if (!s)
 		return XDP_PASS;
-	count(&s->total, bytes);
 	if (fi.class == CLASS_NON_IP)
 		count(&s->non_ip, bytes);
-	else if (fi.class == CLASS_MALFORMED)
-		count(&s->malformed, bytes);
 	else
-		count(&s->proto[fi.key.family == 6][fi.key.proto], bytes);
-	if (lost.packets) {
-		/* The evicted flow may belong to another interface. */
-		s = iface_stats(table, lost.ifindex);
-		if (s) {
-			s->unrecorded.packets += lost.packets;
-			s->unrecorded.bytes += lost.bytes;
-		}
-	}
+		count(&s->malformed, bytes);
 	return XDP_PASS;
 }
 
