@@ -77,9 +77,9 @@ $(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/testlib.h $(PIN_SRC) $(HDRS) $(
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -Ireader -Iloader -o $@ $< $(call links,$<) $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
 
 # Test tools (frame senders, feeders) used by the integration suites.
-$(BUILD)/tools/%: tests/tools/%.c $(PIN_SRC) $(HDRS)
+$(BUILD)/tools/%: tests/tools/%.c $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Ireader -Iloader -o $@ $< $(call links,$<) $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
 
 $(BUILD)/bench/%: tests/bench/%.c $(PIN_SRC) $(HDRS)
 	@mkdir -p $(@D)

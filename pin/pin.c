@@ -23,19 +23,21 @@ struct map_shape {
 	enum bpf_map_type inner_type;
 	__u32 inner_key_size;
 	__u32 inner_value_size;
-	const char *epoch0; /* object's initial inner table, sized by max_flows */
+	const char *epoch0; /* the object's initial table for the outer map's slot */
+	bool sized; /* by max_flows */
 };
 
 static const struct map_shape shapes[PIN_MAP_COUNT] = {
 	[PIN_LAYOUT] = { XDPFLOW_MAP_LAYOUT, BPF_MAP_TYPE_ARRAY, 4, 4 },
 	[PIN_STATS] = { XDPFLOW_MAP_STATS, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
-			BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct xdpflow_iface_stats) },
+			BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct xdpflow_iface_stats),
+			"stats_epoch0" },
 	[PIN_FLOWS] = { XDPFLOW_MAP_FLOWS, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
 			BPF_MAP_TYPE_HASH, sizeof(struct xdpflow_flow_key),
-			sizeof(struct xdpflow_flow_counters), "flows_epoch0" },
+			sizeof(struct xdpflow_flow_counters), "flows_epoch0", true },
 	[PIN_FLOWCACHE] = { XDPFLOW_MAP_FLOWCACHE, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
 			    BPF_MAP_TYPE_PERCPU_ARRAY, 4,
-			    sizeof(struct xdpflow_flowcache_entry) },
+			    sizeof(struct xdpflow_flowcache_entry), "fcache_epoch0" },
 	[PIN_CLOCK] = { XDPFLOW_MAP_CLOCK, BPF_MAP_TYPE_PERCPU_ARRAY, 4,
 			sizeof(struct xdpflow_clock_anchor) },
 };
@@ -134,8 +136,8 @@ static int flow_capacity(const char *dir, __u32 *capacity)
 int pin_prepare_object(struct bpf_object *obj, const char *dir, __u32 max_flows,
 		       char *msg, size_t msglen)
 {
+	struct bpf_map *map, *initial;
 	char path[PATH_MAX];
-	struct bpf_map *map;
 	__u32 found, capacity;
 	int id, err;
 
@@ -168,11 +170,20 @@ int pin_prepare_object(struct bpf_object *obj, const char *dir, __u32 max_flows,
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
 			goto bad_object;
-		if (!shapes[id].epoch0 || !max_flows)
+		if (!shapes[id].epoch0)
 			continue;
-		if (bpf_map__set_max_entries(bpf_map__inner_map(map), max_flows) ||
-		    bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, shapes[id].epoch0),
-					     max_flows))
+		initial = bpf_object__find_map_by_name(obj, shapes[id].epoch0);
+		if (!initial)
+			goto bad_object;
+		/* Reused pins keep their tables: do not allocate unused copies. */
+		if (found && bpf_map__set_autocreate(initial, false))
+			goto bad_object;
+		/*
+		 * Only the table needs the size: kernels since 5.10 accept
+		 * hash tables of any max_entries in the slot, and libbpf
+		 * 1.1 crashes resizing the outer map's inner template.
+		 */
+		if (shapes[id].sized && max_flows && bpf_map__set_max_entries(initial, max_flows))
 			goto bad_object;
 	}
 	return 0;
