@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/* loader/: which xdpflow pins a folder holds (as map ids) and which programs use those maps. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "loader.h"
+
+/*
+ * A pin at one of our names could be a program or link: bpf_obj_get()
+ * opens it all the same and the info call fills another struct.
+ */
+static bool fd_is_map(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return true; /* no /proc: trust the name */
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:bpf-map");
+}
+
+/*
+ * Deliberately layout-agnostic (unlike pin_open()): detach --purge must
+ * recognise the maps of an older layout version to remove them.
+ */
+int pinset_read(const char *dir, struct pinset *ps)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	struct bpf_map_info info;
+	char path[PATH_MAX];
+	__u32 len;
+	int id, fd, err;
+
+	memset(ps, 0, sizeof(*ps));
+	for (id = 0; id < PIN_MAP_COUNT; id++) {
+		err = pin_map_path(dir, id, path, sizeof(path));
+		if (err)
+			return err;
+		fd = bpf_obj_get_opts(path, &opts);
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENOENT || err == -ENOTDIR)
+				continue;
+			return err;
+		}
+		ps->present++;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (fd_is_map(fd) && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			ps->map_id[id] = info.id;
+			if (id == PIN_LAYOUT)
+				ps->layout = info.type == BPF_MAP_TYPE_ARRAY ? info.max_entries
+									     : (__u32)-1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static bool ids_intersect(const __u32 *ids, __u32 n, const struct pinset *ps)
+{
+	__u32 i;
+	int j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < PIN_MAP_COUNT; j++)
+			if (ps->map_id[j] && ids[i] == ps->map_id[j])
+				return true;
+	return false;
+}
+
+/* Program info with its map ids; the type in *type. */
+static bool fd_uses_pinset(int fd, const struct pinset *ps, __u32 *type)
+{
+	struct bpf_prog_info info;
+	__u32 ids[64], len, n;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	if (type)
+		*type = info.type;
+	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+	return ids_intersect(ids, n, ps);
+}
+
+bool prog_uses_pinset(__u32 prog_id, const struct pinset *ps)
+{
+	bool uses;
+	int fd;
+
+	if (!ps->present)
+		return false;
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	uses = fd_uses_pinset(fd, ps, NULL);
+	close(fd);
+	return uses;
+}
+
+__u32 pinset_user(const struct pinset *ps, const __u32 *except, int n_except)
+{
+	__u32 id = 0, type;
+	bool uses;
+	int fd, i;
+
+	if (!ps->present)
+		return 0;
+	/*
+	 * Every loaded program, not just those on this namespace's
+	 * interfaces: an xdpflow in another namespace may share the pins.
+	 */
+	while (!bpf_prog_get_next_id(id, &id)) {
+		for (i = 0; i < n_except && except[i] != id; i++)
+			;
+		if (i < n_except)
+			continue;
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		uses = fd_uses_pinset(fd, ps, &type);
+		close(fd);
+		if (uses && (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_EXT))
+			return id;
+	}
+	return 0;
+}

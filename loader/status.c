@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/* loader/: the list and status commands: what runs where, and how full the pinned tables are. */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "counts.h"
+#include "loader.h"
+
+static void describe_programs(const struct xdp_state *st, char *buf, size_t size)
+{
+	struct xdp_program *main_prog, *prog;
+	size_t len;
+
+	if (!st->mp) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	main_prog = xdp_multiprog__main_prog(st->mp);
+	if (st->legacy) {
+		snprintf(buf, size, "%s%s (id %u, %s, single program)",
+			 xdp_program__name(main_prog),
+			 st->owner == OWNER_OURS ? "*" : st->owner == OWNER_OTHER_PINS ? "+" : "",
+			 xdp_program__id(main_prog), mode_name(st->mode));
+		return;
+	}
+	len = snprintf(buf, size, "%s (id %u, %s):", xdp_program__name(main_prog),
+		       xdp_program__id(main_prog), mode_name(st->mode));
+	for (prog = xdp_multiprog__next_prog(NULL, st->mp); prog && len < size;
+	     prog = xdp_multiprog__next_prog(prog, st->mp)) {
+		const char *mark = "";
+
+		if (prog == st->xdpflow)
+			mark = st->owner == OWNER_OURS ? "*" : "+";
+		len += snprintf(buf + len, size - len, " %s%s (id %u, prio %u)",
+				xdp_program__name(prog), mark, xdp_program__id(prog),
+				xdp_program__run_prio(prog));
+	}
+}
+
+int cmd_list(const struct loader_opts *o)
+{
+	bool ours = false, others = false, denied = false;
+	struct iface *all;
+	struct xdp_state st;
+	struct pinset ps = {};
+	char progs[512];
+	size_t n, i;
+	int err;
+
+	err = iface_list(&all, &n);
+	if (err) {
+		say_error("cannot list the interfaces: %s", strerror(-err));
+		return err;
+	}
+	/* Without bpffs or the pins, xdpflow programs are simply not marked as ours. */
+	if (!pin_bpffs_ensure(o->pin_dir, false, NULL))
+		pinset_read(o->pin_dir, &ps);
+	printf("%-8s %-16s %-10s %s\n", "IFINDEX", "IFACE", "STATE", "XDP PROGRAMS");
+	for (i = 0; i < n; i++) {
+		err = xdp_state_read(all[i].ifindex, &ps, &st);
+		if (err) {
+			snprintf(progs, sizeof(progs), "? (%s)", strerror(-err));
+			denied |= err == -EPERM || err == -EACCES;
+		} else {
+			describe_programs(&st, progs, sizeof(progs));
+			ours |= st.owner == OWNER_OURS;
+			others |= st.owner == OWNER_OTHER_PINS;
+		}
+		printf("%-8u %-16s %-10s %s\n", all[i].ifindex, all[i].name,
+		       iface_state(all[i].name), progs);
+		xdp_state_free(&st);
+	}
+	if (ours)
+		printf("* xdpflow with the maps pinned at %s\n", o->pin_dir);
+	if (others)
+		printf("+ xdpflow with maps pinned elsewhere (see its --pin-path)\n");
+	free(all);
+	if (denied) {
+		say_error("cannot see the XDP programs: reading them needs CAP_SYS_ADMIN "
+			  "(and CAP_BPF): run as root");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void print_pin_folder(const char *dir, const struct pinset *ps)
+{
+	struct stat st;
+	struct group *gr;
+	char path[PATH_MAX];
+
+	if (!ps->present) {
+		printf("pin folder:    %s: no xdpflow pins (attach with: %s attach IFACE)\n", dir,
+		       LOADER_NAME);
+		return;
+	}
+	pin_map_path(dir, PIN_STATS, path, sizeof(path));
+	if (stat(path, &st)) {
+		printf("pin folder:    %s\n", dir);
+		return;
+	}
+	gr = getgrgid(st.st_gid);
+	printf("pin folder:    %s (pins mode %04o, group %s), map layout version %u%s\n", dir,
+	       st.st_mode & 07777, gr ? gr->gr_name : "?", ps->layout,
+	       pinset_complete(ps) ? "" : ", INCOMPLETE (run: xdpflow-loader clean)");
+}
+
+/* One line per interface running xdpflow; returns how many run ours. */
+static int print_attachments(const struct loader_opts *o, const struct pinset *ps)
+{
+	const char *label = "attached to:  ";
+	struct iface *all;
+	struct xdp_state st;
+	char chain[96];
+	size_t n, i;
+	int ours = 0;
+
+	if (iface_list(&all, &n)) {
+		printf("%s ? (cannot list the interfaces)\n", label);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (xdp_state_read(all[i].ifindex, ps, &st) || !st.xdpflow) {
+			xdp_state_free(&st);
+			continue;
+		}
+		if (st.legacy)
+			snprintf(chain, sizeof(chain),
+				 "single-program mode (no dispatcher: no other XDP program can share it)");
+		else
+			snprintf(chain, sizeof(chain),
+				 "multi-prog mode, position %d of %d in libxdp's dispatcher",
+				 st.position, st.count);
+		printf("%s %s (ifindex %u): program id %u, %s mode, %s, priority %u%s\n", label,
+		       all[i].name, all[i].ifindex, xdp_program__id(st.xdpflow),
+		       mode_name(st.mode), chain, xdp_program__run_prio(st.xdpflow),
+		       st.owner == OWNER_OURS ? "" : ", maps NOT those pinned here");
+		label = "              ";
+		ours += st.owner == OWNER_OURS;
+		xdp_state_free(&st);
+	}
+	if (!ours)
+		printf("%s nowhere in this network namespace with the maps pinned at %s\n", label,
+		       o->pin_dir);
+	free(all);
+	return ours;
+}
+
+static int print_fill(const struct loader_opts *o)
+{
+	struct iface_counts *ifs = NULL;
+	struct xdpflow_counter unrecorded = {}, total;
+	struct pin_maps pm;
+	char msg[512], name[64];
+	__u64 used;
+	size_t n, i;
+	int err;
+
+	err = pin_open(o->pin_dir, false, &pm, msg, sizeof(msg));
+	if (err) {
+		say_error("%s", msg);
+		return err;
+	}
+	err = counts_flow_entries(&pm, &used);
+	if (!err)
+		err = counts_read_ifaces(&pm, &ifs, &n);
+	if (err) {
+		say_error("cannot read the maps at %s: %s", o->pin_dir, strerror(-err));
+		pin_close(&pm);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		unrecorded.packets += ifs[i].unrecorded.packets;
+		unrecorded.bytes += ifs[i].unrecorded.bytes;
+	}
+	printf("flow table:    %llu of %u flows used (%.1f%%)\n", (unsigned long long)used,
+	       pm.max_flows, pm.max_flows ? 100.0 * used / pm.max_flows : 0.0);
+	printf("not recorded:  %llu packets, %llu bytes (flows the full table refused; "
+	       "still counted per protocol)\n",
+	       (unsigned long long)unrecorded.packets, (unsigned long long)unrecorded.bytes);
+	printf("counted:       %s\n", n ? "" : "nothing yet");
+	if (n)
+		printf("  %-24s %14s %16s\n", "INTERFACE", "PACKETS", "BYTES");
+	for (i = 0; i < n; i++) {
+		total = counts_total(&ifs[i]);
+		printf("  %-24s %14llu %16llu\n", iface_name(ifs[i].ifindex, name, sizeof(name)),
+		       (unsigned long long)total.packets, (unsigned long long)total.bytes);
+	}
+	free(ifs);
+	pin_close(&pm);
+	return 0;
+}
+
+int cmd_status(const struct loader_opts *o)
+{
+	struct pinset ps;
+	int err;
+
+	err = require_capabilities("status", false);
+	if (err)
+		return err;
+	if (pin_bpffs_ensure(o->pin_dir, false, NULL)) {
+		printf("pin folder:    %s: no bpf filesystem mounted at %s, so no pins\n", o->pin_dir,
+		       XDPFLOW_BPFFS);
+		memset(&ps, 0, sizeof(ps));
+		print_attachments(o, &ps);
+		return 0;
+	}
+	err = pinset_read(o->pin_dir, &ps);
+	if (err) {
+		say_error("cannot read the pins in %s: %s", o->pin_dir, strerror(-err));
+		return err;
+	}
+	print_pin_folder(o->pin_dir, &ps);
+	print_attachments(o, &ps);
+	if (!pinset_complete(&ps))
+		return 0;
+	return print_fill(o);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The reader's format layer: the rows each view produces and one emitter per output format. */
+#ifndef XDPFLOW_FORMAT_H
+#define XDPFLOW_FORMAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/types.h>
+#include "clock.h"
+#include "reader.h"
+#include "snapshot.h"
+
+/* Per-second rates between the last two reads (--watch), when there was an earlier read. */
+struct rate {
+	bool valid;
+	double packets;
+	double bytes;
+};
+
+/* Every frame of one interface (or of all selected ones: ifindex 0), by class. */
+struct iface_total {
+	__u32 ifindex;
+	struct xdpflow_counter all;
+	struct xdpflow_counter ip;
+	struct xdpflow_counter non_ip;
+	struct xdpflow_counter malformed;
+	struct xdpflow_counter unrecorded; /* IP frames the full flow table did not take */
+	struct rate rate;
+};
+
+struct totals_view {
+	struct iface_total sum;
+	const struct iface_total *ifaces; /* by ifindex */
+	size_t n_ifaces;
+	__u32 flow_capacity;
+	__u64 flow_entries;
+	bool flow_entries_known;
+};
+
+struct protocol_row {
+	__u32 ifindex;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;
+	struct xdpflow_counter c;
+	struct rate rate;
+};
+
+struct source_row {
+	__u32 ifindex;
+	__u8 family;
+	__u8 pad[3];
+	__u8 addr[16];
+	__u64 packets;
+	__u64 bytes;
+	__u64 flows;
+	struct rate rate;
+};
+
+struct flow_row {
+	struct flow_record f;
+	struct rate rate;
+};
+
+/* Everything an emitter may need besides the rows; per-format state at the end. */
+struct emit_ctx {
+	FILE *out;
+	const struct reader_opts *opts;
+	const struct flow_clock *clock;
+	const struct totals_view *totals; /* set before any row */
+	int64_t read_wall_ns; /* when this read was taken */
+	bool rates; /* rows carry rates (--watch) */
+	double rate_interval_s; /* seconds since the previous read; 0 on the first */
+	/* Layout hints for streamed tables: widths cannot wait for the last row. */
+	bool has_ipv6;
+	int ifname_width;
+	/* Per-format state. */
+	bool first_row;
+	bool first_section;
+	enum reader_view view;
+	char *deferred; /* Prometheus: the second family of a list, printed at its end */
+	size_t deferred_len;
+	FILE *deferred_f;
+};
+
+struct emitter {
+	void (*begin)(struct emit_ctx *ec);
+	void (*totals)(struct emit_ctx *ec, const struct totals_view *t);
+	void (*list_begin)(struct emit_ctx *ec, enum reader_view view);
+	void (*protocol)(struct emit_ctx *ec, const struct protocol_row *r);
+	void (*source)(struct emit_ctx *ec, const struct source_row *r);
+	void (*flow)(struct emit_ctx *ec, const struct flow_row *r);
+	void (*list_end)(struct emit_ctx *ec, enum reader_view view);
+	void (*end)(struct emit_ctx *ec);
+};
+
+extern const struct emitter emit_table;
+extern const struct emitter emit_json;
+extern const struct emitter emit_csv;
+extern const struct emitter emit_prometheus;
+const struct emitter *emitter_for(enum reader_format format);
+
+/* ---- Helpers shared by the emitters (format_util.c). ---- */
+
+/* Decimal without printf: the JSON and CSV flow lines are the hot path. */
+void put_u64(FILE *f, __u64 v);
+static inline void put_str(FILE *f, const char *s)
+{
+	fputs_unlocked(s, f);
+}
+/* v in decimal into buf of 24; returns buf. */
+const char *u64_str(__u64 v, char *buf);
+/* s as a JSON string, quotes included; NULL as null. */
+void put_json_str(FILE *f, const char *s);
+/* s as one CSV field, quoted only when it must be (RFC 4180); NULL as empty. */
+void put_csv_str(FILE *f, const char *s);
+/* s as a Prometheus label value, without the quotes. */
+void put_prom_label(FILE *f, const char *s);
+
+/* inet_ntop of a key address (IPv4 in the first 4 bytes); buf of INET6_ADDRSTRLEN. */
+const char *addr_str(__u8 family, const __u8 *addr, char *buf);
+
+/* "512 B", "1.5 KiB", "3.0 GiB": binary units, one decimal; buf of at least 16. */
+const char *human_bytes(__u64 bytes, char *buf);
+/* A per-second rate the same way ("1.2 MiB/s", "35.0/s" for packets); buf of 24. */
+const char *human_rate(double v, bool bytes, char *buf);
+
+/* "SA" style TCP flags as tcpdump shows them, in the order FSRPAUEC; buf of 9. */
+const char *tcp_flags_str(__u32 flags, char *buf);
+
+/* A flow time as UTC ISO-8601 with milliseconds, cached per second; NULL if no clock. */
+const char *flow_time_str(const struct flow_clock *clk, __u64 jiffies, char *buf);
+
+/* ICMP or ICMPv6: dport holds type << 8 | code. */
+static inline bool flow_is_icmp(const struct xdpflow_flow_key *k)
+{
+	return (k->family == 4 && k->proto == 1) || (k->family == 6 && k->proto == 58);
+}
+
+/*
+ * A row built in memory and written with one call: flows (and sources)
+ * can number millions, and stdio's per-call cost dominated their output.
+ * LINE_ROOM bounds any row: numbers, two IPv6 addresses, two times and an
+ * interface name of at most 15 characters, each escaped to 6 at worst.
+ */
+#define LINE_ROOM 1024
+
+struct line {
+	char *p;
+	char buf[LINE_ROOM];
+};
+
+static inline void line_start(struct line *l)
+{
+	l->p = l->buf;
+}
+
+static inline void line_put(struct line *l, const char *s, size_t n)
+{
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+#define LINE_LIT(l, s) line_put(l, s, sizeof(s) - 1)
+
+static inline void line_char(struct line *l, char c)
+{
+	*l->p++ = c;
+}
+
+static inline void line_write(const struct line *l, FILE *f)
+{
+	fwrite_unlocked(l->buf, 1, l->p - l->buf, f);
+}
+
+void line_u64(struct line *l, __u64 v);
+/* A string as JSON (quotes included, NULL as null), or as a CSV field. */
+void line_json_str(struct line *l, const char *s);
+void line_csv_str(struct line *l, const char *s);
+/* A key address as inet_ntop writes it (IPv4 without printf). */
+void line_addr(struct line *l, __u8 family, const __u8 *addr);
+
+/* "IPv4"/"IPv6". */
+static inline const char *family_str(__u8 family)
+{
+	return family == 6 ? "IPv6" : "IPv4";
+}
+
+#endif /* XDPFLOW_FORMAT_H */

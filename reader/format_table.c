@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The reader's table emitter: aligned columns for people, widths fixed before the first row so flows can stream. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+#include "names.h"
+
+#define MAX_COLS 13
+#define W_PACKETS 12
+#define W_BYTES 10
+#define W_PPS 10
+#define W_BPS 12
+
+struct col {
+	const char *title;
+	int width;
+	bool left;
+};
+
+struct table_layout {
+	struct col cols[MAX_COLS];
+	int n;
+};
+
+/* One layout per section, kept between rows (the emitter runs one section at a time). */
+static struct table_layout layout;
+static size_t rows_in_section;
+
+static void add_col(const char *title, int width, bool left)
+{
+	struct col *c = &layout.cols[layout.n++];
+	int len = strlen(title);
+
+	c->title = title;
+	c->width = width > len ? width : len;
+	c->left = left;
+}
+
+static void pad(struct line *l, int n)
+{
+	for (; n > 0; n--)
+		line_char(l, ' ');
+}
+
+/* Built in memory and written once: a flows table can have millions of rows. */
+static void print_row(FILE *f, const char *const *vals)
+{
+	struct line l;
+	int i, len;
+
+	line_start(&l);
+	for (i = 0; i < layout.n; i++) {
+		const struct col *c = &layout.cols[i];
+
+		/* Cells are short (addresses, names, numbers); a row always fits LINE_ROOM. */
+		len = strnlen(vals[i], 64);
+		if (i)
+			LINE_LIT(&l, "  ");
+		if (!c->left)
+			pad(&l, c->width - len);
+		line_put(&l, vals[i], len);
+		if (c->left && i < layout.n - 1) /* no trailing blanks */
+			pad(&l, c->width - len);
+	}
+	line_char(&l, '\n');
+	line_write(&l, f);
+}
+
+static void print_header(FILE *f)
+{
+	const char *titles[MAX_COLS];
+	int i;
+
+	for (i = 0; i < layout.n; i++)
+		titles[i] = layout.cols[i].title;
+	print_row(f, titles);
+}
+
+/* The title of a section says how its rows are ordered. */
+static void section_title(struct emit_ctx *ec, const char *title, enum reader_view view)
+{
+	const struct reader_opts *o = ec->opts;
+	const char *key = o->sort == SORT_BYTES ? "bytes" : "packets";
+
+	if (!ec->first_section)
+		putc_unlocked('\n', ec->out);
+	ec->first_section = false;
+	put_str(ec->out, title);
+	if (view != VIEW_TOTALS && o->top)
+		fprintf(ec->out, " (top %lu by %s)", o->top, key);
+	/* Sources are always ranked: all of them are in memory anyway. */
+	else if (view == VIEW_SOURCES || (view != VIEW_TOTALS && o->sort != SORT_NONE))
+		fprintf(ec->out, " (by %s)", key);
+	putc_unlocked('\n', ec->out);
+}
+
+static const char *ifname_cell(__u32 ifindex, char *buf)
+{
+	const char *name = ifname_of(ifindex);
+
+	if (name)
+		return name;
+	snprintf(buf, 16, "#%u", ifindex); /* the interface is gone */
+	return buf;
+}
+
+static void rate_cols(void)
+{
+	add_col("PKTS/S", W_PPS, false);
+	add_col("BYTES/S", W_BPS, false);
+}
+
+static void rate_cells(const struct emit_ctx *ec, const struct rate *r, const char **vals, int *n,
+		       char *pps, char *bps)
+{
+	if (!ec->rates)
+		return;
+	vals[(*n)++] = r->valid ? human_rate(r->packets, false, pps) : "-";
+	vals[(*n)++] = r->valid ? human_rate(r->bytes, true, bps) : "-";
+}
+
+static void table_begin(struct emit_ctx *ec)
+{
+	char t[32];
+
+	ec->first_section = true;
+	if (!ec->opts->watch_s)
+		return;
+	format_utc_ms(ec->read_wall_ns, t);
+	fprintf(ec->out, "xdpflow at %s, %s, every %lu s (Ctrl-C to stop)\n", t,
+		ec->opts->pin_path, ec->opts->watch_s);
+	ec->first_section = false;
+}
+
+static void totals_row(struct emit_ctx *ec, const char *name, const struct iface_total *t)
+{
+	char p[24], b[16], ip[24], nip[24], mal[24], pps[24], bps[24];
+	const char *vals[MAX_COLS] = { name };
+	int n = 1;
+
+	u64_str(t->all.packets, p);
+	u64_str(t->ip.packets, ip);
+	u64_str(t->non_ip.packets, nip);
+	u64_str(t->malformed.packets, mal);
+	vals[n++] = p;
+	vals[n++] = human_bytes(t->all.bytes, b);
+	vals[n++] = ip;
+	vals[n++] = nip;
+	vals[n++] = mal;
+	rate_cells(ec, &t->rate, vals, &n, pps, bps);
+	print_row(ec->out, vals);
+}
+
+static void table_totals(struct emit_ctx *ec, const struct totals_view *t)
+{
+	char buf[16];
+	size_t i;
+
+	section_title(ec, "Totals", VIEW_TOTALS);
+	layout.n = 0;
+	add_col("INTERFACE", ec->ifname_width, true);
+	add_col("PACKETS", W_PACKETS, false);
+	add_col("BYTES", W_BYTES, false);
+	add_col("IP", W_PACKETS, false);
+	add_col("NON-IP", 8, false);
+	add_col("MALFORMED", 8, false);
+	if (ec->rates)
+		rate_cols();
+	print_header(ec->out);
+	for (i = 0; i < t->n_ifaces; i++)
+		totals_row(ec, ifname_cell(t->ifaces[i].ifindex, buf), &t->ifaces[i]);
+	if (t->n_ifaces != 1)
+		totals_row(ec, "all", &t->sum);
+	if (t->flow_entries_known)
+		fprintf(ec->out, "flow table: %llu of %u entries used (%.1f%%)\n",
+			(unsigned long long)t->flow_entries, t->flow_capacity,
+			t->flow_capacity ? 100.0 * t->flow_entries / t->flow_capacity : 0.0);
+}
+
+static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
+{
+	int addr_w = ec->has_ipv6 ? 39 : 15;
+
+	layout.n = 0;
+	rows_in_section = 0;
+	add_col("INTERFACE", ec->ifname_width, true);
+	switch (view) {
+	case VIEW_PROTOCOLS:
+		section_title(ec, "Protocols", view);
+		add_col("FAMILY", 6, true);
+		add_col("PROTOCOL", 10, true);
+		break;
+	case VIEW_SOURCES:
+		section_title(ec, "Sources", view);
+		add_col("SOURCE", addr_w, true);
+		add_col("FLOWS", 8, false);
+		break;
+	case VIEW_FLOWS:
+		section_title(ec, "Flows", view);
+		add_col("PROTO", 9, true);
+		add_col("SOURCE", addr_w, true);
+		add_col("SPORT", 5, false);
+		add_col("DESTINATION", addr_w, true);
+		add_col("DPORT", 5, false);
+		break;
+	default:
+		break;
+	}
+	add_col("PACKETS", W_PACKETS, false);
+	add_col("BYTES", W_BYTES, false);
+	if (view == VIEW_FLOWS) {
+		add_col("FLAGS", 8, true);
+		add_col("FIRST (UTC)", 12, true);
+		add_col("LAST (UTC)", 12, true);
+	}
+	if (ec->rates)
+		rate_cols();
+	print_header(ec->out);
+}
+
+static const char *proto_cell(__u8 proto, char *buf)
+{
+	const char *name = proto_name(proto);
+
+	if (name)
+		return name;
+	snprintf(buf, 8, "%u", proto);
+	return buf;
+}
+
+static void table_protocol(struct emit_ctx *ec, const struct protocol_row *r)
+{
+	char ifb[16], pb[8], p[24], b[16], pps[24], bps[24];
+	const char *vals[MAX_COLS];
+	int n = 0;
+
+	rows_in_section++;
+	u64_str(r->c.packets, p);
+	vals[n++] = ifname_cell(r->ifindex, ifb);
+	vals[n++] = family_str(r->family);
+	vals[n++] = proto_cell(r->proto, pb);
+	vals[n++] = p;
+	vals[n++] = human_bytes(r->c.bytes, b);
+	rate_cells(ec, &r->rate, vals, &n, pps, bps);
+	print_row(ec->out, vals);
+}
+
+static void table_source(struct emit_ctx *ec, const struct source_row *r)
+{
+	char ifb[16], a[INET6_ADDRSTRLEN], fl[24], p[24], b[16], pps[24], bps[24];
+	const char *vals[MAX_COLS];
+	int n = 0;
+
+	rows_in_section++;
+	u64_str(r->flows, fl);
+	u64_str(r->packets, p);
+	vals[n++] = ifname_cell(r->ifindex, ifb);
+	vals[n++] = addr_str(r->family, r->addr, a);
+	vals[n++] = fl;
+	vals[n++] = p;
+	vals[n++] = human_bytes(r->bytes, b);
+	rate_cells(ec, &r->rate, vals, &n, pps, bps);
+	print_row(ec->out, vals);
+}
+
+/* Time of day only: the date is rarely news in a live table. */
+static const char *time_cell(const struct emit_ctx *ec, __u64 jiffies, char *buf)
+{
+	char full[32];
+
+	if (!flow_time_str(ec->clock, jiffies, full))
+		return "-";
+	memcpy(buf, full + 11, 12); /* HH:MM:SS.mmm */
+	buf[12] = '\0';
+	return buf;
+}
+
+static void table_flow(struct emit_ctx *ec, const struct flow_row *r)
+{
+	const struct xdpflow_flow_key *k = &r->f.key;
+	char ifb[16], pb[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sp[8], dp[12];
+	char p[24], b[16], fl[12], t1[16], t2[16], pps[24], bps[24];
+	const char *vals[MAX_COLS];
+	__u16 dport = ntohs(k->dport);
+	int n = 0;
+
+	rows_in_section++;
+	if (flow_is_icmp(k)) {
+		strcpy(sp, "-");
+		snprintf(dp, sizeof(dp), "%u/%u", dport >> 8, dport & 0xff); /* type/code */
+	} else {
+		u64_str(ntohs(k->sport), sp);
+		u64_str(dport, dp);
+	}
+	u64_str(r->f.c.packets, p);
+	vals[n++] = ifname_cell(k->ifindex, ifb);
+	vals[n++] = proto_cell(k->proto, pb);
+	vals[n++] = addr_str(k->family, k->src, src);
+	vals[n++] = sp;
+	vals[n++] = addr_str(k->family, k->dst, dst);
+	vals[n++] = dp;
+	vals[n++] = p;
+	vals[n++] = human_bytes(r->f.c.bytes, b);
+	vals[n++] = k->proto == 6 ? tcp_flags_str(r->f.c.tcp_flags, fl) : "";
+	vals[n++] = time_cell(ec, r->f.c.first_seen, t1);
+	vals[n++] = time_cell(ec, r->f.c.last_seen, t2);
+	rate_cells(ec, &r->rate, vals, &n, pps, bps);
+	print_row(ec->out, vals);
+}
+
+static void table_list_end(struct emit_ctx *ec, enum reader_view view)
+{
+	(void)view;
+	if (!rows_in_section)
+		put_str(ec->out, "(none)\n");
+}
+
+/* Say when the flow and source views are incomplete, whatever views were asked for. */
+static void table_end(struct emit_ctx *ec)
+{
+	const struct totals_view *t = ec->totals;
+	char b[16];
+
+	if (!t || !t->sum.unrecorded.packets)
+		return;
+	fprintf(ec->out, "\nflow table full: %llu packets (%s) not recorded per flow; raise --max-flows\n",
+		(unsigned long long)t->sum.unrecorded.packets, human_bytes(t->sum.unrecorded.bytes, b));
+}
+
+const struct emitter emit_table = {
+	.begin = table_begin,
+	.totals = table_totals,
+	.list_begin = table_list_begin,
+	.protocol = table_protocol,
+	.source = table_source,
+	.flow = table_flow,
+	.list_end = table_list_end,
+	.end = table_end,
+};

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xdpflow-reader: command-line options, views and output formats shared by its parts. */
+#ifndef XDPFLOW_READER_H
+#define XDPFLOW_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifndef XDPFLOW_VERSION
+#define XDPFLOW_VERSION "0.1.0"
+#endif
+
+#define READER_NAME "xdpflow-reader"
+
+/* Order here is the order of the output. */
+enum reader_view {
+	VIEW_TOTALS,
+	VIEW_PROTOCOLS,
+	VIEW_SOURCES,
+	VIEW_FLOWS,
+	VIEW_COUNT,
+};
+
+enum reader_format {
+	FORMAT_TABLE,
+	FORMAT_JSON,
+	FORMAT_CSV,
+	FORMAT_PROMETHEUS,
+};
+
+enum reader_sort {
+	SORT_NONE, /* protocols by interface and number, sources by packets, flows as read */
+	SORT_PACKETS,
+	SORT_BYTES,
+};
+
+/* --interface may be given this many times. */
+#define READER_MAX_IFACE_FILTERS 16
+/* --watch at most a day; --top at most this many rows. */
+#define READER_MAX_WATCH_S 86400UL
+#define READER_MAX_TOP 100000000UL
+
+struct reader_opts {
+	const char *pin_path;
+	enum reader_format format;
+	unsigned long top; /* 0: every row */
+	enum reader_sort sort;
+	const char *ifnames[READER_MAX_IFACE_FILTERS];
+	int n_ifnames;
+	unsigned long watch_s; /* 0: read once */
+	bool views[VIEW_COUNT];
+	bool prometheus_flows; /* per-flow series in the Prometheus format */
+	int verbose;
+	bool help;
+	bool version;
+};
+
+extern const char *const reader_view_names[VIEW_COUNT];
+
+/*
+ * Parse the command line into o (defaults filled in first).  Returns 0, or
+ * -EINVAL for a usage error with a one-line reason (no program name, no
+ * newline) in err.  Interface names are only collected here; main checks
+ * that they exist.
+ */
+int reader_parse_options(int argc, char **argv, struct reader_opts *o, char *err, size_t errlen);
+
+/* The text of --help. */
+extern const char reader_usage[];
+
+#endif /* XDPFLOW_READER_H */

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One read of the xdpflow maps turned into the views asked for: totals, protocols, sources, flows. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "names.h"
+#include "report.h"
+#include "topn.h"
+
+#define RATE_ID_MAX 44
+
+struct rate_key {
+	__u8 tag; /* enum reader_view */
+	__u8 pad[3];
+	__u8 id[RATE_ID_MAX];
+};
+
+struct rate_value {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Sources are aggregated by this key from the flows. */
+struct source_key {
+	__u32 ifindex;
+	__u8 family;
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+struct source_value {
+	__u64 packets;
+	__u64 bytes;
+	__u64 flows;
+};
+
+static int64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+int rate_memory_init(struct rate_memory *rm)
+{
+	int err;
+
+	memset(rm, 0, sizeof(*rm));
+	err = keyhash_init(&rm->prev, sizeof(struct rate_key), sizeof(struct rate_value), 256);
+	if (!err)
+		err = keyhash_init(&rm->cur, sizeof(struct rate_key), sizeof(struct rate_value), 256);
+	if (err)
+		rate_memory_free(rm);
+	return err;
+}
+
+void rate_memory_free(struct rate_memory *rm)
+{
+	keyhash_free(&rm->prev);
+	keyhash_free(&rm->cur);
+}
+
+static void rate_round_begin(struct rate_memory *rm)
+{
+	rm->cur_ns = now_ns(CLOCK_MONOTONIC);
+}
+
+/* What was read this round becomes the reference of the next. */
+static void rate_round_end(struct rate_memory *rm)
+{
+	struct keyhash tmp = rm->prev;
+
+	rm->prev = rm->cur;
+	rm->cur = tmp;
+	keyhash_clear(&rm->cur);
+	rm->prev_ns = rm->cur_ns;
+	rm->have_prev = true;
+}
+
+static double per_second(__u64 now, __u64 before, double dt)
+{
+	/* Counters only go down when the maps were reset (purge, drain). */
+	return now >= before ? (now - before) / dt : 0;
+}
+
+void rate_track(struct rate_memory *rm, __u8 tag, const void *id, size_t len, __u64 packets,
+		__u64 bytes, struct rate *out)
+{
+	static const struct rate_value zero;
+	const struct rate_value *prev;
+	struct rate_value *cur;
+	struct rate_key k;
+	double dt;
+
+	memset(out, 0, sizeof(*out));
+	if (!rm)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.tag = tag;
+	memcpy(k.id, id, len < RATE_ID_MAX ? len : RATE_ID_MAX);
+	cur = keyhash_put(&rm->cur, &k, NULL);
+	if (cur) {
+		cur->packets = packets;
+		cur->bytes = bytes;
+	}
+	dt = (rm->cur_ns - rm->prev_ns) / 1e9;
+	if (!rm->have_prev || dt <= 0)
+		return;
+	/* A row absent last time is new since then: all of it arrived in dt. */
+	prev = keyhash_get(&rm->prev, &k);
+	if (!prev)
+		prev = &zero;
+	out->valid = true;
+	out->packets = per_second(packets, prev->packets, dt);
+	out->bytes = per_second(bytes, prev->bytes, dt);
+}
+
+void report_init(struct report *r, const struct reader_opts *opts, FILE *out,
+		 struct rate_memory *rates)
+{
+	memset(r, 0, sizeof(*r));
+	r->opts = opts;
+	r->em = emitter_for(opts->format);
+	r->rates = rates;
+	r->ec.out = out;
+	r->ec.opts = opts;
+	r->ec.rates = rates != NULL;
+	r->ec.first_section = true;
+}
+
+/* ---- Row order ---- */
+
+static int cmp_u64(__u64 a, __u64 b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Rank by one counter, then the other; 0 when both are equal. */
+#define ROW_CMP(name, type, first, second)                 \
+	static int name(const type *a, const type *b)      \
+	{                                                  \
+		int c = cmp_u64(a->first, b->first);       \
+		return c ? c : cmp_u64(a->second, b->second); \
+	}
+
+ROW_CMP(protocol_counts_packets, struct protocol_row, c.packets, c.bytes)
+ROW_CMP(protocol_counts_bytes, struct protocol_row, c.bytes, c.packets)
+ROW_CMP(source_counts_packets, struct source_row, packets, bytes)
+ROW_CMP(source_counts_bytes, struct source_row, bytes, packets)
+ROW_CMP(flow_counts_packets, struct flow_row, f.c.packets, f.c.bytes)
+ROW_CMP(flow_counts_bytes, struct flow_row, f.c.bytes, f.c.packets)
+
+/* Among equal counts, a deterministic order: the lower identity ranks higher. */
+static int protocol_identity(const struct protocol_row *a, const struct protocol_row *b)
+{
+	int c = cmp_u64(b->ifindex, a->ifindex);
+
+	if (!c)
+		c = cmp_u64(b->family, a->family);
+	return c ? c : cmp_u64(b->proto, a->proto);
+}
+
+static int source_identity(const struct source_row *a, const struct source_row *b)
+{
+	int c = cmp_u64(b->ifindex, a->ifindex);
+
+	if (!c)
+		c = cmp_u64(b->family, a->family);
+	return c ? c : -memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int protocol_rank_packets(const void *a, const void *b)
+{
+	int c = protocol_counts_packets(a, b);
+
+	return c ? c : protocol_identity(a, b);
+}
+
+static int protocol_rank_bytes(const void *a, const void *b)
+{
+	int c = protocol_counts_bytes(a, b);
+
+	return c ? c : protocol_identity(a, b);
+}
+
+static int source_rank_packets(const void *a, const void *b)
+{
+	int c = source_counts_packets(a, b);
+
+	return c ? c : source_identity(a, b);
+}
+
+static int source_rank_bytes(const void *a, const void *b)
+{
+	int c = source_counts_bytes(a, b);
+
+	return c ? c : source_identity(a, b);
+}
+
+static int flow_identity(const struct flow_row *a, const struct flow_row *b)
+{
+	return -memcmp(&a->f.key, &b->f.key, sizeof(a->f.key));
+}
+
+int flow_row_cmp_packets(const void *a, const void *b)
+{
+	int c = flow_counts_packets(a, b);
+
+	return c ? c : flow_identity(a, b);
+}
+
+int flow_row_cmp_bytes(const void *a, const void *b)
+{
+	int c = flow_counts_bytes(a, b);
+
+	return c ? c : flow_identity(a, b);
+}
+
+static bool by_bytes(const struct report *r)
+{
+	return r->opts->sort == SORT_BYTES;
+}
+
+/* ---- Totals ---- */
+
+static void add(struct xdpflow_counter *a, const struct xdpflow_counter *b)
+{
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+}
+
+static void iface_total_of(const struct iface_counts *ic, struct iface_total *t)
+{
+	int f, p;
+
+	memset(t, 0, sizeof(*t));
+	t->ifindex = ic->ifindex;
+	for (f = 0; f < 2; f++)
+		for (p = 0; p < 256; p++)
+			add(&t->ip, &ic->proto[f][p]);
+	t->non_ip = ic->non_ip;
+	t->malformed = ic->malformed;
+	t->unrecorded = ic->unrecorded;
+	t->all = t->ip;
+	add(&t->all, &t->non_ip);
+	add(&t->all, &t->malformed);
+}
+
+static void sum_total(struct iface_total *sum, const struct iface_total *t)
+{
+	add(&sum->all, &t->all);
+	add(&sum->ip, &t->ip);
+	add(&sum->non_ip, &t->non_ip);
+	add(&sum->malformed, &t->malformed);
+	add(&sum->unrecorded, &t->unrecorded);
+}
+
+/* Per selected interface and summed; ifaces must hold s->ifaces.n entries. */
+static size_t build_totals(struct report *r, const struct snapshot *s, struct iface_total *ifaces,
+			   struct totals_view *tv)
+{
+	size_t i, n = 0;
+
+	memset(tv, 0, sizeof(*tv));
+	for (i = 0; i < s->ifaces.n; i++) {
+		if (!iface_filter_match(&r->filter, s->ifaces.v[i].ifindex))
+			continue;
+		iface_total_of(&s->ifaces.v[i], &ifaces[n]);
+		rate_track(r->rates, VIEW_TOTALS, &ifaces[n].ifindex, 4, ifaces[n].all.packets,
+			   ifaces[n].all.bytes, &ifaces[n].rate);
+		sum_total(&tv->sum, &ifaces[n]);
+		n++;
+	}
+	rate_track(r->rates, VIEW_TOTALS, "", 0, tv->sum.all.packets, tv->sum.all.bytes,
+		   &tv->sum.rate);
+	tv->ifaces = ifaces;
+	tv->n_ifaces = n;
+	tv->flow_capacity = s->flow_capacity;
+	return n;
+}
+
+/* Column widths for tables that stream: from what the counters already tell. */
+static void layout_hints(struct report *r, const struct snapshot *s)
+{
+	const struct iface_counts *ic;
+	char buf[16];
+	size_t i;
+	int p, len;
+
+	r->ec.has_ipv6 = false;
+	r->ec.ifname_width = 9;
+	for (i = 0; i < s->ifaces.n; i++) {
+		ic = &s->ifaces.v[i];
+		if (!iface_filter_match(&r->filter, ic->ifindex))
+			continue;
+		for (p = 0; p < 256; p++)
+			if (ic->proto[1][p].packets)
+				r->ec.has_ipv6 = true;
+		len = ifname_of(ic->ifindex) ? (int)strlen(ifname_of(ic->ifindex)) :
+					       snprintf(buf, sizeof(buf), "#%u", ic->ifindex);
+		if (len > r->ec.ifname_width)
+			r->ec.ifname_width = len;
+	}
+}
+
+/* ---- Protocols ---- */
+
+static int emit_protocols(struct report *r, const struct snapshot *s)
+{
+	bool ranked = r->opts->top || r->opts->sort != SORT_NONE;
+	const struct iface_counts *ic;
+	struct protocol_row row;
+	struct topn top;
+	size_t i;
+	int f, p, err = 0;
+
+	if (ranked) {
+		err = topn_init(&top, r->opts->top, sizeof(row),
+				by_bytes(r) ? protocol_rank_bytes : protocol_rank_packets);
+		if (err)
+			return err;
+	}
+	r->em->list_begin(&r->ec, VIEW_PROTOCOLS);
+	for (i = 0; i < s->ifaces.n && !err; i++) {
+		ic = &s->ifaces.v[i];
+		if (!iface_filter_match(&r->filter, ic->ifindex))
+			continue;
+		for (f = 0; f < 2 && !err; f++)
+			for (p = 0; p < 256 && !err; p++) {
+				if (!ic->proto[f][p].packets)
+					continue;
+				memset(&row, 0, sizeof(row));
+				row.ifindex = ic->ifindex;
+				row.family = f ? 6 : 4;
+				row.proto = p;
+				row.c = ic->proto[f][p];
+				rate_track(r->rates, VIEW_PROTOCOLS, &row, 8, row.c.packets,
+					   row.c.bytes, &row.rate);
+				if (ranked)
+					err = topn_push(&top, &row);
+				else
+					r->em->protocol(&r->ec, &row);
+			}
+	}
+	if (ranked) {
+		topn_finish(&top);
+		for (i = 0; i < top.n && !err; i++)
+			r->em->protocol(&r->ec, topn_at(&top, i));
+		topn_free(&top);
+	}
+	r->em->list_end(&r->ec, VIEW_PROTOCOLS);
+	return err;
+}
+
+/* ---- Sources and flows ---- */
+
+struct walk {
+	struct report *r;
+	struct keyhash *sources; /* aggregate into, or NULL */
+	struct topn *flows; /* rank into, or NULL */
+	bool stream; /* emit each flow as read */
+	bool flow_rates;
+};
+
+static int add_source(struct keyhash *sources, const struct flow_record *f)
+{
+	struct source_value *v;
+	struct source_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.ifindex = f->key.ifindex;
+	k.family = f->key.family;
+	memcpy(k.addr, f->key.src, sizeof(k.addr));
+	v = keyhash_put(sources, &k, NULL);
+	if (!v)
+		return -ENOMEM;
+	v->packets += f->c.packets;
+	v->bytes += f->c.bytes;
+	v->flows++;
+	return 0;
+}
+
+static int on_flow(const struct flow_record *f, void *ctx)
+{
+	struct walk *w = ctx;
+	struct flow_row row;
+	int err;
+
+	if (!iface_filter_match(&w->r->filter, f->key.ifindex))
+		return 0;
+	if (w->sources) {
+		err = add_source(w->sources, f);
+		if (err)
+			return err;
+	}
+	if (!w->flows && !w->stream)
+		return 0;
+	row.f = *f;
+	if (w->flow_rates)
+		rate_track(w->r->rates, VIEW_FLOWS, &f->key, sizeof(f->key), f->c.packets,
+			   f->c.bytes, &row.rate);
+	else
+		memset(&row.rate, 0, sizeof(row.rate));
+	if (w->stream) {
+		w->r->em->flow(&w->r->ec, &row);
+		return ferror(w->r->ec.out) ? -EIO : 0;
+	}
+	return topn_push(w->flows, &row);
+}
+
+/* Sources are always ranked: all of them are in memory anyway. */
+static int emit_sources(struct report *r, struct keyhash *sources)
+{
+	const struct source_key *k;
+	struct source_value *v;
+	struct source_row row;
+	struct topn top;
+	size_t pos = 0, i;
+	int err;
+
+	err = topn_init(&top, r->opts->top, sizeof(row),
+			by_bytes(r) ? source_rank_bytes : source_rank_packets);
+	while (!err && (v = keyhash_next(sources, &pos, (const void **)&k))) {
+		memset(&row, 0, sizeof(row));
+		row.ifindex = k->ifindex;
+		row.family = k->family;
+		memcpy(row.addr, k->addr, sizeof(row.addr));
+		row.packets = v->packets;
+		row.bytes = v->bytes;
+		row.flows = v->flows;
+		rate_track(r->rates, VIEW_SOURCES, k, sizeof(*k), row.packets, row.bytes, &row.rate);
+		err = topn_push(&top, &row);
+	}
+	if (!err) {
+		topn_finish(&top);
+		r->em->list_begin(&r->ec, VIEW_SOURCES);
+		for (i = 0; i < top.n; i++)
+			r->em->source(&r->ec, topn_at(&top, i));
+		r->em->list_end(&r->ec, VIEW_SOURCES);
+	}
+	topn_free(&top);
+	return err;
+}
+
+static int emit_ranked_flows(struct report *r, struct topn *flows)
+{
+	size_t i;
+
+	topn_finish(flows);
+	r->em->list_begin(&r->ec, VIEW_FLOWS);
+	for (i = 0; i < flows->n; i++)
+		r->em->flow(&r->ec, topn_at(flows, i));
+	r->em->list_end(&r->ec, VIEW_FLOWS);
+	return 0;
+}
+
+/* What needs every flow before its first row: sources and ranked flows. */
+struct collected {
+	bool want_sources;
+	bool want_flows;
+	bool stream; /* flows in table order, emitted while read */
+	bool walked;
+	__u64 table_entries; /* known once walked */
+	struct keyhash sources;
+	struct topn flows;
+};
+
+static void collected_free(struct collected *c)
+{
+	keyhash_free(&c->sources);
+	topn_free(&c->flows);
+}
+
+/*
+ * Before any output, one walk gathers the sources and ranked flows (and
+ * counts the table for the totals).  Flows in table order stream in a
+ * walk of their own later, so they never have to be held.
+ */
+static int collect(struct report *r, const struct snapshot_tables *t, struct snapshot *s,
+		   struct collected *c)
+{
+	const struct reader_opts *o = r->opts;
+	struct walk w = { .r = r, .flow_rates = r->rates != NULL };
+	int err = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->want_sources = o->views[VIEW_SOURCES];
+	c->want_flows = o->views[VIEW_FLOWS] &&
+			(o->format != FORMAT_PROMETHEUS || o->prometheus_flows);
+	c->stream = c->want_flows && !o->top && o->sort == SORT_NONE;
+	if (c->want_sources)
+		err = keyhash_init(&c->sources, sizeof(struct source_key),
+				   sizeof(struct source_value), 1024);
+	if (!err && c->want_flows && !c->stream)
+		err = topn_init(&c->flows, o->top, sizeof(struct flow_row),
+				by_bytes(r) ? flow_row_cmp_bytes : flow_row_cmp_packets);
+	if (err || !(c->want_sources || (c->want_flows && !c->stream)))
+		return err;
+	w.sources = c->want_sources ? &c->sources : NULL;
+	w.flows = c->want_flows && !c->stream ? &c->flows : NULL;
+	err = snapshot_walk_flows(t->flows_fd, &s->cache, on_flow, &w, &c->table_entries);
+	c->walked = !err;
+	return err;
+}
+
+static int emit_sources_and_flows(struct report *r, const struct snapshot_tables *t,
+				  struct snapshot *s, struct collected *c)
+{
+	struct walk w = { .r = r, .stream = true, .flow_rates = r->rates != NULL };
+	int err = 0;
+
+	if (c->want_sources)
+		err = emit_sources(r, &c->sources);
+	if (!err && c->want_flows && !c->stream)
+		err = emit_ranked_flows(r, &c->flows);
+	if (!err && c->stream) {
+		r->em->list_begin(&r->ec, VIEW_FLOWS);
+		err = snapshot_walk_flows(t->flows_fd, &s->cache, on_flow, &w, NULL);
+		r->em->list_end(&r->ec, VIEW_FLOWS);
+	}
+	return err;
+}
+
+int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus)
+{
+	const struct reader_opts *o = r->opts;
+	struct iface_total *ifaces = NULL;
+	struct collected col = {};
+	struct totals_view tv;
+	struct snapshot s;
+	int err;
+
+	if (r->rates) {
+		rate_round_begin(r->rates);
+		r->ec.rate_interval_s = r->rates->have_prev ?
+			(r->rates->cur_ns - r->rates->prev_ns) / 1e9 : 0;
+	}
+	err = snapshot_read(t, clock_fd, ncpus, &s);
+	if (err)
+		return err;
+	r->ec.read_wall_ns = now_ns(CLOCK_REALTIME);
+	ifaces = calloc(s.ifaces.n ? s.ifaces.n : 1, sizeof(*ifaces));
+	if (!ifaces) {
+		err = -ENOMEM;
+		goto out;
+	}
+	build_totals(r, &s, ifaces, &tv);
+	err = collect(r, t, &s, &col);
+	if (err)
+		goto out;
+	/* The table's fill level belongs to the totals (and Prometheus' flows view). */
+	if (o->views[VIEW_TOTALS] || (o->format == FORMAT_PROMETHEUS && o->views[VIEW_FLOWS])) {
+		if (!col.walked)
+			err = snapshot_count_flows(t->flows_fd, &col.table_entries);
+		if (err)
+			goto out;
+		tv.flow_entries = col.table_entries;
+		tv.flow_entries_known = true;
+	}
+	layout_hints(r, &s);
+	r->ec.totals = &tv;
+	r->ec.clock = &s.clock;
+	r->em->begin(&r->ec);
+	if (o->views[VIEW_TOTALS])
+		r->em->totals(&r->ec, &tv);
+	if (o->views[VIEW_PROTOCOLS])
+		err = emit_protocols(r, &s);
+	if (!err)
+		err = emit_sources_and_flows(r, t, &s, &col);
+	if (!err)
+		r->em->end(&r->ec);
+	r->ec.totals = NULL;
+	if (r->rates)
+		rate_round_end(r->rates);
+out:
+	collected_free(&col);
+	free(ifaces);
+	snapshot_free(&s);
+	return err;
+}

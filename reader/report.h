@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One read of the xdpflow maps turned into the views asked for: totals, protocols, sources, flows. */
+#ifndef XDPFLOW_REPORT_H
+#define XDPFLOW_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "format.h"
+#include "keyhash.h"
+#include "reader.h"
+#include "snapshot.h"
+
+struct iface_filter {
+	__u32 ifindex[READER_MAX_IFACE_FILTERS];
+	int n; /* 0: every interface */
+};
+
+static inline bool iface_filter_match(const struct iface_filter *f, __u32 ifindex)
+{
+	int i;
+
+	if (!f->n)
+		return true;
+	for (i = 0; i < f->n; i++)
+		if (f->ifindex[i] == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * --watch: every row's counts at the previous read, to compute per-second
+ * rates.  Lives only in this process; with flows it holds one entry per
+ * flow read (about 130 bytes each, twice).
+ */
+struct rate_memory {
+	struct keyhash prev, cur;
+	int64_t prev_ns, cur_ns; /* CLOCK_MONOTONIC of the reads */
+	bool have_prev;
+};
+
+int rate_memory_init(struct rate_memory *rm);
+void rate_memory_free(struct rate_memory *rm);
+
+/* Rate of one row (tag: which view; id: up to 44 bytes naming the row). */
+void rate_track(struct rate_memory *rm, __u8 tag, const void *id, size_t len, __u64 packets,
+		__u64 bytes, struct rate *out);
+
+struct report {
+	const struct reader_opts *opts;
+	struct iface_filter filter;
+	const struct emitter *em;
+	struct emit_ctx ec; /* persists between --watch rounds */
+	struct rate_memory *rates; /* NULL: no --watch */
+};
+
+void report_init(struct report *r, const struct reader_opts *opts, FILE *out,
+		 struct rate_memory *rates);
+
+/*
+ * Read the given tables (and the clock anchors, clock_fd < 0: none) and
+ * write the selected views.  -errno when reading failed, possibly after
+ * part of the output was written.
+ */
+int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus);
+
+/* Row order for --top/--sort (exposed for tests). */
+int flow_row_cmp_packets(const void *a, const void *b);
+int flow_row_cmp_bytes(const void *a, const void *b);
+
+#endif /* XDPFLOW_REPORT_H */

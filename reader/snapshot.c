@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The reader's read layer: sum per-CPU counters and merge the flow cache into the flow table, from given table fds. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "snapshot.h"
+
+/* Flow-table entries per batch lookup: about 750 KiB of keys and values. */
+#define FLOW_BATCH 8192
+/* Per-CPU values are read in batches of at most this many bytes. */
+#define PERCPU_BATCH_BYTES (2u << 20)
+
+#define ROUND8(x) (((x) + 7) & ~(size_t)7)
+
+int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tables *t)
+{
+	int err;
+
+	t->stats_fd = pin_open_current(pm, PIN_STATS);
+	t->flows_fd = pin_open_current(pm, PIN_FLOWS);
+	t->fcache_fd = pin_open_current(pm, PIN_FLOWCACHE);
+	err = t->stats_fd < 0 ? t->stats_fd : t->flows_fd < 0 ? t->flows_fd : t->fcache_fd;
+	if (err < 0) {
+		snapshot_tables_close(t);
+		return err;
+	}
+	return 0;
+}
+
+void snapshot_tables_close(struct snapshot_tables *t)
+{
+	if (t->stats_fd >= 0)
+		close(t->stats_fd);
+	if (t->flows_fd >= 0)
+		close(t->flows_fd);
+	if (t->fcache_fd >= 0)
+		close(t->fcache_fd);
+	t->stats_fd = t->flows_fd = t->fcache_fd = -1;
+}
+
+void flow_counters_merge(struct xdpflow_flow_counters *a, const struct xdpflow_flow_counters *b)
+{
+	if (!b->packets)
+		return;
+	if (!a->packets || b->first_seen < a->first_seen)
+		a->first_seen = b->first_seen;
+	if (!a->packets || b->last_seen > a->last_seen)
+		a->last_seen = b->last_seen;
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+	a->ip_bytes += b->ip_bytes;
+	a->tcp_flags |= b->tcp_flags;
+}
+
+struct iface_counts *iface_set_get(struct iface_set *s, __u32 ifindex)
+{
+	struct iface_counts *v;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].ifindex == ifindex)
+			return &s->v[i];
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+
+		v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	v = &s->v[s->n++];
+	memset(v, 0, sizeof(*v));
+	v->ifindex = ifindex;
+	return v;
+}
+
+void iface_set_free(struct iface_set *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static void add_counter(struct xdpflow_counter *a, const struct xdpflow_counter *b)
+{
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+}
+
+/*
+ * One batch lookup; *count in: room, out: entries read.  Returns 1 when
+ * this was the last batch, 0 when more follow, -errno on failure.
+ */
+static int lookup_batch(int fd, void *token, bool first, void *keys, void *values, __u32 *count)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int err;
+
+	err = bpf_map_lookup_batch(fd, first ? NULL : token, token, keys, values, count, &opts);
+	if (!err)
+		return 0;
+	if (errno == ENOENT)
+		return 1;
+	*count = 0;
+	return -errno;
+}
+
+/*
+ * Call fn for every entry of a per-CPU array, reading a batch of entries
+ * at a time (the value of every CPU of an entry, each rounded up to 8 bytes).
+ */
+static int walk_percpu_array(int fd, size_t value_size, int ncpus,
+			     int (*fn)(const void *values, size_t stride, int ncpus, void *ctx),
+			     void *ctx)
+{
+	size_t stride = ROUND8(value_size), per_entry = stride * ncpus;
+	__u32 room = PERCPU_BATCH_BYTES / per_entry, count, i;
+	__u64 token = 0;
+	unsigned char *values;
+	__u32 *keys;
+	bool first = true;
+	int ret = 0, last = 0;
+
+	if (!room)
+		room = 1;
+	keys = calloc(room, sizeof(*keys));
+	values = malloc((size_t)room * per_entry);
+	if (!keys || !values) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (!last) {
+		count = room;
+		last = lookup_batch(fd, &token, first, keys, values, &count);
+		if (last < 0) {
+			ret = last;
+			break;
+		}
+		first = false;
+		for (i = 0; i < count && !ret; i++)
+			ret = fn(values + (size_t)i * per_entry, stride, ncpus, ctx);
+		if (ret)
+			break;
+	}
+out:
+	free(keys);
+	free(values);
+	return ret;
+}
+
+static int add_stats_slot(const void *values, size_t stride, int ncpus, void *ctx)
+{
+	struct iface_set *out = ctx;
+	const struct xdpflow_iface_stats *v;
+	struct iface_counts *ic;
+	int cpu, f, p;
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		v = (const void *)((const unsigned char *)values + (size_t)cpu * stride);
+		/* Each CPU's copy of the slot names its own owner. */
+		if (!v->ifindex)
+			continue;
+		ic = iface_set_get(out, v->ifindex);
+		if (!ic)
+			return -ENOMEM;
+		add_counter(&ic->non_ip, &v->non_ip);
+		add_counter(&ic->malformed, &v->malformed);
+		add_counter(&ic->unrecorded, &v->unrecorded);
+		for (f = 0; f < 2; f++)
+			for (p = 0; p < 256; p++)
+				add_counter(&ic->proto[f][p], &v->proto[f][p]);
+	}
+	return 0;
+}
+
+int snapshot_read_stats(int stats_fd, int ncpus, struct iface_set *out)
+{
+	return walk_percpu_array(stats_fd, sizeof(struct xdpflow_iface_stats), ncpus,
+				 add_stats_slot, out);
+}
+
+static int add_cache_slot(const void *values, size_t stride, int ncpus, void *ctx)
+{
+	struct flow_cache *out = ctx;
+	const struct xdpflow_flowcache_entry *e;
+	struct cached_flow *cf;
+	int cpu;
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		e = (const void *)((const unsigned char *)values + (size_t)cpu * stride);
+		if (!e->counters.packets)
+			continue; /* empty slot */
+		cf = keyhash_put(&out->h, &e->key, NULL);
+		if (!cf)
+			return -ENOMEM;
+		flow_counters_merge(&cf->c, &e->counters);
+	}
+	return 0;
+}
+
+int snapshot_read_flowcache(int fcache_fd, int ncpus, struct flow_cache *out)
+{
+	int err;
+
+	err = keyhash_init(&out->h, sizeof(struct xdpflow_flow_key), sizeof(struct cached_flow),
+			   1024);
+	if (err)
+		return err;
+	return walk_percpu_array(fcache_fd, sizeof(struct xdpflow_flowcache_entry), ncpus,
+				 add_cache_slot, out);
+}
+
+int snapshot_add_cache_to_ifaces(const struct flow_cache *cache, struct iface_set *ifaces)
+{
+	const struct xdpflow_flow_key *k;
+	const struct cached_flow *cf;
+	struct iface_counts *ic;
+	size_t pos = 0;
+
+	while ((cf = keyhash_next(&cache->h, &pos, (const void **)&k))) {
+		ic = iface_set_get(ifaces, k->ifindex);
+		if (!ic)
+			return -ENOMEM;
+		ic->proto[k->family == 6][k->proto].packets += cf->c.packets;
+		ic->proto[k->family == 6][k->proto].bytes += cf->c.bytes;
+	}
+	return 0;
+}
+
+int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk)
+{
+	struct xdpflow_clock_anchor *a;
+	struct timespec mono, real;
+	__u32 zero = 0;
+	int err = 0;
+
+	_Static_assert(sizeof(*a) % 8 == 0, "per-CPU values are 8-byte aligned");
+	memset(clk, 0, sizeof(*clk));
+	a = calloc(ncpus, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(clock_fd, &zero, a)) {
+		err = -errno;
+		goto out;
+	}
+	/* Back to back, so the difference between the two clocks is exact enough. */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	flow_clock_from_anchors(a, ncpus, mono.tv_sec * 1000000000ll + mono.tv_nsec,
+				real.tv_sec * 1000000000ll + real.tv_nsec, clk);
+out:
+	free(a);
+	return err;
+}
+
+static int cmp_ifindex(const void *a, const void *b)
+{
+	const struct iface_counts *x = a, *y = b;
+
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+static int flow_capacity(int flows_fd, __u32 *capacity)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(flows_fd, &info, &len))
+		return -errno;
+	*capacity = info.max_entries;
+	return 0;
+}
+
+int snapshot_read(const struct snapshot_tables *t, int clock_fd, int ncpus, struct snapshot *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->ncpus = ncpus;
+	/*
+	 * Cache first: an entry evicted between the two reads is then seen
+	 * twice rather than not at all.  Without traffic both orders agree;
+	 * with traffic only a drain's swapped-out tables are exact.
+	 */
+	err = snapshot_read_flowcache(t->fcache_fd, ncpus, &s->cache);
+	if (!err)
+		err = snapshot_read_stats(t->stats_fd, ncpus, &s->ifaces);
+	if (!err)
+		err = flow_capacity(t->flows_fd, &s->flow_capacity);
+	if (!err && clock_fd >= 0)
+		err = snapshot_read_clock(clock_fd, ncpus, &s->clock);
+	if (!err)
+		err = snapshot_add_cache_to_ifaces(&s->cache, &s->ifaces);
+	if (err) {
+		snapshot_free(s);
+		return err;
+	}
+	if (s->ifaces.n)
+		qsort(s->ifaces.v, s->ifaces.n, sizeof(*s->ifaces.v), cmp_ifindex);
+	return 0;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	iface_set_free(&s->ifaces);
+	keyhash_free(&s->cache.h);
+}
+
+const struct iface_counts *snapshot_iface(const struct snapshot *s, __u32 ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->ifaces.n; i++)
+		if (s->ifaces.v[i].ifindex == ifindex)
+			return &s->ifaces.v[i];
+	return NULL;
+}
+
+struct flow_batch {
+	struct xdpflow_flow_key *keys;
+	struct xdpflow_flow_counters *values;
+};
+
+static int alloc_flow_batch(struct flow_batch *b)
+{
+	b->keys = malloc(FLOW_BATCH * sizeof(*b->keys));
+	b->values = malloc(FLOW_BATCH * sizeof(*b->values));
+	if (b->keys && b->values)
+		return 0;
+	free(b->keys);
+	free(b->values);
+	return -ENOMEM;
+}
+
+static void free_flow_batch(struct flow_batch *b)
+{
+	free(b->keys);
+	free(b->values);
+}
+
+/* Table entries, merged with their cache entries (marked merged). */
+static int walk_table(int flows_fd, struct flow_cache *cache, flow_fn fn, void *ctx,
+		      __u64 *entries)
+{
+	struct flow_record rec = {};
+	struct cached_flow *cf;
+	struct flow_batch b;
+	__u64 token = 0;
+	bool first = true;
+	int ret = 0, last = 0;
+	__u32 count, i;
+
+	_Static_assert(sizeof(struct xdpflow_flow_key) == 44, "keys are packed in batches");
+	if (alloc_flow_batch(&b))
+		return -ENOMEM;
+	while (!last && !ret) {
+		count = FLOW_BATCH;
+		last = lookup_batch(flows_fd, &token, first, b.keys, b.values, &count);
+		if (last < 0) {
+			ret = last;
+			break;
+		}
+		first = false;
+		*entries += count;
+		if (!fn)
+			continue;
+		for (i = 0; i < count && !ret; i++) {
+			rec.key = b.keys[i];
+			rec.c = b.values[i];
+			cf = cache ? keyhash_get(&cache->h, &rec.key) : NULL;
+			if (cf) {
+				flow_counters_merge(&rec.c, &cf->c);
+				cf->merged = true;
+			}
+			ret = fn(&rec, ctx);
+		}
+	}
+	free_flow_batch(&b);
+	return ret;
+}
+
+int snapshot_walk_flows(int flows_fd, struct flow_cache *cache, flow_fn fn, void *ctx,
+			__u64 *table_entries)
+{
+	struct flow_record rec = {};
+	struct cached_flow *cf;
+	const void *key;
+	__u64 entries = 0;
+	size_t pos = 0;
+	int ret;
+
+	while ((cf = keyhash_next(&cache->h, &pos, NULL)))
+		cf->merged = false;
+	ret = walk_table(flows_fd, cache, fn, ctx, &entries);
+	if (table_entries)
+		*table_entries = entries;
+	if (ret)
+		return ret;
+	/* Flows that never left a CPU's cache have no table entry yet. */
+	pos = 0;
+	while ((cf = keyhash_next(&cache->h, &pos, &key))) {
+		if (cf->merged)
+			continue;
+		memcpy(&rec.key, key, sizeof(rec.key));
+		rec.c = cf->c;
+		ret = fn(&rec, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int snapshot_count_flows(int flows_fd, __u64 *entries)
+{
+	*entries = 0;
+	return walk_table(flows_fd, NULL, NULL, NULL, entries);
+}

@@ -1,0 +1,322 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for xdpflow's integration tests: reporting, cleanup, namespaces, frames, map reads.
+#
+# Source it from a test script:  . "$(dirname "$0")/lib.sh"
+# Reporting:   xf_pass NAME | xf_fail NAME WHY | xf_skip NAME WHY | xf_check NAME CMD...
+#              xf_summary (prints the tally; its status is the script's exit status)
+# Cleanup:     xf_on_exit CMD...   (run in reverse order on exit, even after a failure;
+#              call it in the main shell, not in a $(...) subshell)
+#              xf_pin_dir VAR NAME (a pin folder for this run, removed at exit)
+# Namespaces:  xf_netns NAME; xf_veth NS A B; xf_in NS CMD...  (network namespace only:
+#              the bpf filesystem stays the host's, so pins are shared with the host)
+# Frames:      xf_gen_frames SEED SPEC EXPECT [SRC_OCTET]; xf_send NS IFACE SPEC
+# Maps:        xf_map_counts PINDIR > JSON; xf_compare EXPECT ACTUAL IFINDEX
+#
+# Ground truth comes from the frames the test builds (xf_gen_frames), never from xdpflow's
+# own code; xf_map_counts reads the pinned maps with bpftool and decodes them here.
+
+XF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+XF_BUILD=${BUILD:-$XF_ROOT/build}
+case $XF_BUILD in /*) ;; *) XF_BUILD=$XF_ROOT/$XF_BUILD ;; esac
+XF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xdpflow-test.XXXXXX")
+XF_PASSED=0
+XF_FAILED=0
+XF_SKIPPED=0
+XF_CLEANUPS=()
+
+xf_pass() { echo "PASS: $1"; XF_PASSED=$((XF_PASSED + 1)); }
+xf_fail() { echo "FAIL: $1: ${2:-failed}"; XF_FAILED=$((XF_FAILED + 1)); }
+xf_skip() { echo "SKIP: $1: ${2:-skipped}"; XF_SKIPPED=$((XF_SKIPPED + 1)); }
+
+# xf_check NAME CMD...: PASS if CMD exits 0, else FAIL with the last line it printed.
+xf_check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		xf_pass "$name"
+	else
+		xf_fail "$name" "$(printf '%s' "$out" | tail -n 1)"
+	fi
+}
+
+xf_summary() {
+	echo "$XF_PASSED passed, $XF_FAILED failed, $XF_SKIPPED skipped"
+	((XF_FAILED == 0))
+}
+
+xf_on_exit() { XF_CLEANUPS+=("$*"); }
+
+_xf_cleanup() {
+	local i
+	for ((i = ${#XF_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${XF_CLEANUPS[i]}" >/dev/null 2>&1
+	done
+	rm -rf "$XF_TMP"
+}
+trap _xf_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Whole-script preconditions: print SKIP and exit 0 when unmet.
+xf_require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		xf_skip "${1:-suite}" "needs root (CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN)"
+		exit 0
+	fi
+}
+
+xf_require_cmds() {
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null; then
+			xf_skip suite "needs $c (make deps)"
+			exit 0
+		fi
+	done
+}
+
+xf_mount_bpffs() {
+	if ! mountpoint -q /sys/fs/bpf; then
+		mount -t bpf bpf /sys/fs/bpf || return 1
+	fi
+}
+
+# xf_pin_dir VAR NAME: set VAR to a pin folder of this test run, removed at exit.
+# (It sets a variable rather than printing: a $(...) subshell would lose the cleanup.)
+xf_pin_dir() {
+	local _xf_dir=/sys/fs/bpf/xdpflow-test-$$-$2
+	xf_on_exit "rm -rf '$_xf_dir'"
+	printf -v "$1" '%s' "$_xf_dir"
+}
+
+# Run in a network namespace without changing the mount namespace: 'ip netns exec'
+# remounts /sys and would hide the host's bpf filesystem (and so the pins).
+xf_in() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+xf_netns() {
+	ip netns add "$1" || return 1
+	xf_on_exit "ip netns del '$1'"
+	# Interfaces with IPv6 send their own frames (DAD, MLD, RS) and spoil exact counts.
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 || return 1
+	ip -n "$1" link set lo up
+}
+
+# A veth pair A <-> B inside NS, IPv6 off on both before they come up.
+xf_veth() {
+	local ns=$1 a=$2 b=$3
+	ip -n "$ns" link add "$a" type veth peer name "$b" || return 1
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$a.disable_ipv6=1" \
+		"net.ipv6.conf.$b.disable_ipv6=1" || return 1
+	ip -n "$ns" link set "$a" up && ip -n "$ns" link set "$b" up
+}
+
+# ifindex of IFACE in NS (sysfs would answer for the host's namespace under xf_in).
+xf_ifindex() { ip -n "$1" -o link show "$2" | cut -d: -f1; }
+
+# xf_xdp_ids NS IFACE: ids of the XDP programs attached to IFACE, one a line (none: empty).
+xf_xdp_ids() {
+	ip -n "$1" -j -d link show "$2" | python3 -c '
+import json, sys
+xdp = json.load(sys.stdin)[0].get("xdp", {})
+ids = [a["prog"]["id"] for a in xdp.get("attached", [])] or ([xdp["prog"]["id"]] if "prog" in xdp else [])
+print("\n".join(str(i) for i in ids))'
+}
+
+# xf_send NS IFACE SPEC: write the frames of SPEC into IFACE (they arrive on its peer).
+xf_send() {
+	local out
+	out=$(xf_in "$1" "$XF_BUILD/tools/sendframes" "$2" "$3") || { echo "$out"; return 1; }
+	echo "$out"
+	# A frame the veth dropped never reached XDP: the ground truth would be wrong.
+	case $out in *" 0 tx_dropped)"*) return 0 ;; *) return 1 ;; esac
+}
+
+# xf_gen_frames SEED SPEC EXPECT [SRC_OCTET]
+# Writes a frame spec for sendframes and, independently of xdpflow, what it must count:
+# {"non_ip": [pkts, bytes], "malformed": [...], "proto": {"4/17": [...], ...},
+#  "total": [...], "flows": ["key", ...]}.  SRC_OCTET varies the source addresses so
+# two sets can be told apart.
+xf_gen_frames() {
+	python3 - "$@" <<'PY'
+import json, random, struct, sys
+
+seed, spec_path, expect_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+octet = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+rnd = random.Random(seed)
+DST_MAC, SRC_MAC = bytes.fromhex("020000000002"), bytes.fromhex("020000000001")
+spec, expect = [], {"non_ip": [0, 0], "malformed": [0, 0], "proto": {}, "total": [0, 0]}
+flows = set()
+
+def eth(ethertype, payload, vlans=()):
+    hdr = DST_MAC + SRC_MAC
+    for tpid, vid in vlans:
+        hdr += struct.pack("!HH", tpid, vid)
+    return hdr + struct.pack("!H", ethertype) + payload
+
+def add(counter, frame, count):
+    counter[0] += count
+    counter[1] += count * len(frame)
+    expect["total"][0] += count
+    expect["total"][1] += count * len(frame)
+    spec.append("%d %s" % (count, frame.hex()))
+
+def ipv4(proto, src, dst, l4, ihl=5):
+    total = ihl * 4 + len(l4)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, 0, 0, 64, proto, 0, src, dst)
+    return hdr + b"\0" * (ihl * 4 - 20) + l4
+
+def ipv6(nh, src, dst, l4):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(l4), nh, 64, src, dst) + l4
+
+def l4_for(proto, sport, dport, pad):
+    if proto == 6:
+        return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, 0x50, 0x18, 512, 0, 0) + pad
+    if proto == 17:
+        return struct.pack("!HHHH", sport, dport, 8 + len(pad), 0) + pad
+    return struct.pack("!BBH", sport, dport, 0) + pad  # ICMP: type, code
+
+for i in range(rnd.randint(20, 40)):
+    fam = rnd.choice((4, 6))
+    proto = rnd.choice((6, 17, 1 if fam == 4 else 58))
+    if fam == 4:
+        src = bytes((10, octet, rnd.randint(0, 3), rnd.randint(1, 250)))
+        dst = bytes((10, 200, 0, rnd.randint(1, 5)))
+    else:
+        src = bytes.fromhex("fd00%02x00" % octet) + bytes(10) + bytes((0, rnd.randint(1, 250)))
+        dst = bytes.fromhex("fd00c800") + bytes(11) + bytes((rnd.randint(1, 5),))
+    if proto in (1, 58):
+        sport, dport = rnd.choice((8, 0, 128, 129)), 0
+    else:
+        sport, dport = rnd.randint(1024, 65535), rnd.choice((22, 53, 80, 443))
+    l4 = l4_for(proto, sport, dport, bytes(rnd.randint(0, 300)))
+    ip = ipv4(proto, src, dst, l4) if fam == 4 else ipv6(proto, src, dst, l4)
+    vlans = rnd.choice(((), ((0x8100, 10),), ((0x88a8, 20), (0x8100, 30))))
+    frame = eth(0x0800 if fam == 4 else 0x86DD, ip, vlans)
+    key = "%d/%d" % (fam, proto)
+    add(expect["proto"].setdefault(key, [0, 0]), frame, rnd.randint(1, 60))
+    flows.add("%d %d %s %s %d %d" % (fam, proto, src.hex(), dst.hex(), sport, dport))
+
+# Non-IP: ARP and a frame of an unknown ethertype; malformed IPv4 (IHL 3) and cut IPv6.
+add(expect["non_ip"], eth(0x0806, bytes(28)), rnd.randint(1, 30))
+add(expect["non_ip"], eth(0x88cc, bytes(rnd.randint(10, 80))), rnd.randint(1, 30))
+add(expect["malformed"], eth(0x0800, bytes((0x43,)) + bytes(30)), rnd.randint(1, 30))
+add(expect["malformed"], eth(0x86DD, bytes((0x60,)) + bytes(20)), rnd.randint(1, 30))
+rnd.shuffle(spec)
+expect["flows"] = sorted(flows)
+open(spec_path, "w").write("\n".join(spec) + "\n")
+json.dump(expect, open(expect_path, "w"))
+PY
+}
+
+# xf_expect_sum A B > SUM: what two frame sets together must count.
+xf_expect_sum() {
+	python3 - "$@" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+add = lambda x, y: [x[0] + y[0], x[1] + y[1]]
+out = {k: add(a[k], b[k]) for k in ("non_ip", "malformed", "total")}
+out["proto"] = dict(a["proto"])
+for k, v in b["proto"].items():
+    out["proto"][k] = add(out["proto"].get(k, [0, 0]), v)
+out["flows"] = sorted(set(a["flows"]) | set(b["flows"]))
+print(json.dumps(out))
+PY
+}
+
+# xf_map_counts PINDIR: the pinned maps, decoded here from bpftool's raw bytes into
+# {"IFINDEX": {"non_ip", "malformed", "unrecorded", "proto", "total", "flows",
+#  "table_flows"}}.  Layout of pin/xdpflow_abi.h version 1; the flow cache is merged.
+xf_map_counts() {
+	python3 - "$1" <<'PY'
+import json, struct, subprocess, sys
+
+d = sys.argv[1]
+def bpftool(*args):
+    return json.loads(subprocess.run(("bpftool", "-j", "map", "dump") + args, check=True,
+                                     capture_output=True, text=True).stdout or "[]")
+def raw(hexlist):
+    return bytes(int(x, 16) for x in hexlist)
+def inner(name):
+    return struct.unpack("<I", raw(bpftool("pinned", "%s/%s" % (d, name))[0]["value"]))[0]
+def per_cpu(entry):
+    return [raw(v["value"]) for v in entry["values"]]
+
+res = {}
+def iface(ifindex):
+    return res.setdefault(str(ifindex), {"non_ip": [0, 0], "malformed": [0, 0],
+        "unrecorded": [0, 0], "proto": {}, "total": [0, 0], "flows": set(), "table_flows": 0})
+def bump(c, p, b):
+    c[0] += p
+    c[1] += b
+
+for entry in bpftool("id", str(inner("xdpflow_stats"))):
+    for v in per_cpu(entry):
+        ifindex = struct.unpack_from("<I", v, 0)[0]
+        if not ifindex:
+            continue
+        r = iface(ifindex)
+        for i, name in enumerate(("non_ip", "malformed", "unrecorded")):
+            p, b = struct.unpack_from("<QQ", v, 8 + 16 * i)
+            bump(r[name], p, b)
+            if name != "unrecorded":
+                bump(r["total"], p, b)
+        for fam in range(2):
+            for proto in range(256):
+                p, b = struct.unpack_from("<QQ", v, 56 + 16 * (fam * 256 + proto))
+                if p:
+                    bump(r["proto"].setdefault("%d/%d" % (4 if fam == 0 else 6, proto), [0, 0]), p, b)
+                    bump(r["total"], p, b)
+
+def flow_key(k):
+    src, dst, ifindex, sport, dport, family, proto = struct.unpack_from("<16s16sIHHBB", k, 0)
+    n = 4 if family == 4 else 16
+    sport, dport = struct.unpack("!HH", struct.pack("<HH", sport, dport))
+    if proto in (1, 58):
+        sport, dport = dport >> 8, dport & 0xff
+    return ifindex, "%d %d %s %s %d %d" % (family, proto, src[:n].hex(), dst[:n].hex(), sport, dport)
+
+for entry in bpftool("id", str(inner("xdpflow_flows"))):
+    ifindex, key = flow_key(raw(entry["key"]))
+    iface(ifindex)["flows"].add(key)
+    iface(ifindex)["table_flows"] += 1
+for entry in bpftool("id", str(inner("xdpflow_fcache"))):
+    for v in per_cpu(entry):
+        packets, nbytes = struct.unpack_from("<QQ", v, 48)
+        if not packets:
+            continue
+        ifindex, key = flow_key(v[:44])
+        r = iface(ifindex)
+        r["flows"].add(key)
+        proto_key = key.split()[0] + "/" + key.split()[1]
+        bump(r["proto"].setdefault(proto_key, [0, 0]), packets, nbytes)
+        bump(r["total"], packets, nbytes)
+for r in res.values():
+    r["flows"] = sorted(r["flows"])
+print(json.dumps(res))
+PY
+}
+
+# xf_compare EXPECT ACTUAL IFINDEX: exit 0 if the interface counted exactly what was sent.
+xf_compare() {
+	python3 - "$@" <<'PY'
+import json, sys
+exp = json.load(open(sys.argv[1]))
+act = json.load(open(sys.argv[2])).get(sys.argv[3])
+if act is None:
+    sys.exit("ifindex %s counted nothing" % sys.argv[3])
+bad = []
+for k in ("non_ip", "malformed", "total"):
+    if exp[k] != act[k]:
+        bad.append("%s %s != sent %s" % (k, act[k], exp[k]))
+if exp["proto"] != act["proto"]:
+    bad.append("protocols %s != sent %s" % (act["proto"], exp["proto"]))
+if exp["flows"] != act["flows"]:
+    bad.append("%d flows != sent %d" % (len(act["flows"]), len(exp["flows"])))
+if bad:
+    sys.exit("; ".join(bad))
+PY
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
+// links: reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c reader/names.c reader/clock.c reader/options.c
+#include "testlib.h"
+#include "format.h"
+#include "names.h"
+
+/* Output of fn(f) as a string (caller frees). */
+#define CAPTURE(var, stmt)                                               \
+	do {                                                             \
+		size_t cap_len_;                                         \
+		FILE *f = open_memstream(&(var), &cap_len_);             \
+		stmt;                                                    \
+		fclose(f);                                               \
+	} while (0)
+
+static void test_units(void)
+{
+	static const struct {
+		unsigned long long v;
+		const char *want;
+	} cases[] = {
+		{ 0, "0 B" },
+		{ 1023, "1023 B" },
+		{ 1024, "1.0 KiB" },
+		{ 1536, "1.5 KiB" },
+		{ 1048575, "1024.0 KiB" },
+		{ 1048576, "1.0 MiB" },
+		{ 5ull << 30, "5.0 GiB" },
+		{ 3ull << 40, "3.0 TiB" },
+		{ 18446744073709551615ull, "16.0 EiB" },
+	};
+	struct tl_check c;
+	char buf[24];
+	size_t i;
+
+	tl_begin(&c, "format_human_bytes");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		human_bytes(cases[i].v, buf);
+		tl_expect(&c, !strcmp(buf, cases[i].want), "%llu: '%s', expected '%s'", cases[i].v,
+			  buf, cases[i].want);
+	}
+	human_rate(1536, true, buf);
+	tl_expect(&c, !strcmp(buf, "1.5 KiB/s"), "rate '%s'", buf);
+	human_rate(12.25, false, buf);
+	tl_expect(&c, !strcmp(buf, "12.2/s") || !strcmp(buf, "12.3/s"), "packet rate '%s'", buf);
+	tl_end(&c, NULL);
+}
+
+static void test_numbers_and_escaping(void)
+{
+	struct tl_check c;
+	char *s;
+
+	tl_begin(&c, "format_numbers_and_escaping");
+	CAPTURE(s, (put_u64(f, 0), putc(' ', f), put_u64(f, 18446744073709551615ull)));
+	tl_expect(&c, !strcmp(s, "0 18446744073709551615"), "u64 '%s'", s);
+	free(s);
+	CAPTURE(s, (put_json_str(f, "a\"b\\c\n\x01z"), put_json_str(f, NULL)));
+	tl_expect(&c, !strcmp(s, "\"a\\\"b\\\\c\\u000a\\u0001z\"null"), "json '%s'", s);
+	free(s);
+	CAPTURE(s, (put_csv_str(f, "plain"), putc('|', f), put_csv_str(f, "a,b"), putc('|', f),
+		    put_csv_str(f, "x\"y"), putc('|', f), put_csv_str(f, NULL)));
+	tl_expect(&c, !strcmp(s, "plain|\"a,b\"|\"x\"\"y\"|"), "csv '%s'", s);
+	free(s);
+	CAPTURE(s, put_prom_label(f, "a\"b\\c\nd"));
+	tl_expect(&c, !strcmp(s, "a\\\"b\\\\c\\nd"), "prometheus label '%s'", s);
+	free(s);
+	tl_end(&c, NULL);
+}
+
+static void test_addresses_flags_names(void)
+{
+	__u8 v4[16] = { 192, 0, 2, 1 };
+	__u8 v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	__u8 v6b[16] = { 0xfe, 0x80, [8] = 0, [9] = 0, [10] = 0, [11] = 0, [12] = 0, [13] = 0,
+			 [14] = 0xab, [15] = 0xcd };
+	char buf[INET6_ADDRSTRLEN], fl[9];
+	struct tl_check c;
+
+	tl_begin(&c, "format_addresses_flags_names");
+	tl_expect(&c, !strcmp(addr_str(4, v4, buf), "192.0.2.1"), "v4 '%s'", buf);
+	tl_expect(&c, !strcmp(addr_str(6, v6, buf), "2001:db8::1"), "v6 '%s'", buf);
+	tl_expect(&c, !strcmp(addr_str(6, v6b, buf), "fe80::abcd"), "v6 '%s'", buf);
+	tl_expect(&c, !strcmp(tcp_flags_str(0x12, fl), "SA"), "flags 0x12 '%s'", fl);
+	tl_expect(&c, !strcmp(tcp_flags_str(0, fl), "-"), "flags 0 '%s'", fl);
+	tl_expect(&c, !strcmp(tcp_flags_str(0xff, fl), "FSRPAUEC"), "flags 0xff '%s'", fl);
+	tl_expect(&c, proto_name(6) && !strcmp(proto_name(6), "tcp"), "protocol 6");
+	tl_expect(&c, proto_name(58) && !strcmp(proto_name(58), "ipv6-icmp"), "protocol 58");
+	tl_expect(&c, proto_name(253) == NULL, "protocol 253 has a name");
+	tl_expect(&c, ifname_of(1) && !strcmp(ifname_of(1), "lo"), "ifindex 1");
+	tl_expect(&c, !strcmp(ifname_of(XDPFLOW_IFINDEX_OTHER), "other"), "other slot");
+	tl_expect(&c, ifname_of(0x7ffffff0) == NULL, "a missing interface has a name");
+	tl_end(&c, NULL);
+}
+
+/* A clock where jiffies 1000 is 2026-11-26T16:39:00.120Z, HZ 250. */
+static void test_clock(struct flow_clock *clk)
+{
+	memset(clk, 0, sizeof(*clk));
+	clk->valid = true;
+	clk->anchor_jiffies = 1000;
+	clk->anchor_wall_ns = 1795711140120ll * 1000000;
+	clk->ns_num = 1000000000;
+	clk->ns_den = 250;
+	clk->hz = 250;
+}
+
+static struct flow_row icmp_flow(void)
+{
+	struct flow_row r;
+	__u32 src = htonl(0x0a000001), dst = htonl(0x0a000002);
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.f.key.src, &src, 4);
+	memcpy(r.f.key.dst, &dst, 4);
+	r.f.key.ifindex = 1;
+	r.f.key.family = 4;
+	r.f.key.proto = 1;
+	r.f.key.dport = htons(8 << 8 | 0); /* echo request */
+	r.f.c = (struct xdpflow_flow_counters){ .packets = 3, .bytes = 294, .ip_bytes = 252,
+						.first_seen = 999, .last_seen = 1000 };
+	return r;
+}
+
+static void emit_ctx_init(struct emit_ctx *ec, FILE *f, const struct reader_opts *o,
+			  const struct flow_clock *clk)
+{
+	memset(ec, 0, sizeof(*ec));
+	ec->out = f;
+	ec->opts = o;
+	ec->clock = clk;
+	ec->first_section = true;
+	ec->ifname_width = 9;
+}
+
+static void test_rows(void)
+{
+	struct reader_opts o = { .pin_path = "/sys/fs/bpf/xdpflow" };
+	struct flow_row r = icmp_flow();
+	struct protocol_row p = { .ifindex = 0x7ffffff0, .family = 6, .proto = 58,
+				  .c = { 4, 400 } };
+	struct flow_clock clk;
+	struct emit_ctx ec;
+	struct tl_check c;
+	char *s;
+
+	test_clock(&clk);
+	tl_begin(&c, "format_json_icmp_flow");
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), ec.first_row = true, emit_json.flow(&ec, &r)));
+	tl_expect(&c,
+		  !strcmp(s, "\n{\"ifindex\":1,\"ifname\":\"lo\",\"family\":4,\"src\":\"10.0.0.1\","
+			     "\"dst\":\"10.0.0.2\",\"proto\":1,\"sport\":0,\"dport\":2048,"
+			     "\"icmp_type\":8,\"icmp_code\":0,\"packets\":3,\"bytes\":294,"
+			     "\"ip_bytes\":252,\"tcp_flags\":0,"
+			     "\"first_seen\":\"2026-11-26T16:39:00.116Z\","
+			     "\"last_seen\":\"2026-11-26T16:39:00.120Z\"}"),
+		  "got %s", s);
+	free(s);
+	tl_end(&c, NULL);
+
+	tl_begin(&c, "format_csv_flow");
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), emit_csv.list_begin(&ec, VIEW_FLOWS),
+		    emit_csv.flow(&ec, &r)));
+	tl_expect(&c,
+		  !strcmp(s, "view,ifindex,ifname,family,src,dst,proto,sport,dport,packets,bytes,"
+			     "ip_bytes,tcp_flags,first_seen,last_seen\n"
+			     "flows,1,lo,4,10.0.0.1,10.0.0.2,1,0,2048,3,294,252,0,"
+			     "2026-11-26T16:39:00.116Z,2026-11-26T16:39:00.120Z\n"),
+		  "got %s", s);
+	free(s);
+	tl_end(&c, NULL);
+
+	tl_begin(&c, "format_prometheus_protocol");
+	o.format = FORMAT_PROMETHEUS;
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), emit_prometheus.list_begin(&ec, VIEW_PROTOCOLS),
+		    emit_prometheus.protocol(&ec, &p), emit_prometheus.list_end(&ec, VIEW_PROTOCOLS)));
+	tl_expect(&c, strstr(s, "# TYPE xdpflow_packets_total counter\n") != NULL, "TYPE line");
+	tl_expect(&c, strstr(s, "xdpflow_packets_total{interface=\"\",ifindex=\"2147483632\","
+				"family=\"ipv6\",protocol=\"ipv6-icmp\"} 4\n") != NULL,
+		  "packets sample in %s", s);
+	tl_expect(&c, strstr(s, "# TYPE xdpflow_bytes_total counter\nxdpflow_bytes_total{") != NULL,
+		  "bytes family after the packets family");
+	tl_expect(&c, strstr(s, "} 400\n") != NULL, "bytes sample");
+	free(s);
+	tl_end(&c, NULL);
+
+	tl_begin(&c, "format_table_flow_row");
+	o.format = FORMAT_TABLE;
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), emit_table.list_begin(&ec, VIEW_FLOWS),
+		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
+	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO ") == s, "title and header: %s", s);
+	tl_expect(&c, strstr(s, "lo         icmp       10.0.0.1             -  10.0.0.2") != NULL,
+		  "row start: %s", s);
+	tl_expect(&c, strstr(s, "  8/0  ") && strstr(s, "   3  ") && strstr(s, "294 B") &&
+			      strstr(s, "16:39:00.116  16:39:00.120\n"),
+		  "type/code, packets, bytes, times: %s", s);
+	free(s);
+	tl_end(&c, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	tl_init(argv[0]);
+	test_units();
+	test_numbers_and_escaping();
+	test_addresses_flags_names();
+	test_rows();
+	return tl_summary();
+}

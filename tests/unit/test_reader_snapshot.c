@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the reader's read layer on real maps filled from user
+ * space: per-CPU sums, the flow-cache merge, cache-only flows, batches.
+ */
+// links: reader/snapshot.c reader/keyhash.c reader/clock.c
+#include "testlib.h"
+#include "snapshot.h"
+
+#define TABLE_FLOWS 20000 /* more than two batches of the reader */
+#define CAPACITY 50000
+
+struct maps {
+	int stats, flows, fcache, clock;
+	int ncpus;
+};
+
+static void close_maps(struct maps *m)
+{
+	close(m->stats);
+	close(m->flows);
+	close(m->fcache);
+	close(m->clock);
+}
+
+static int create_maps(struct maps *m)
+{
+	m->ncpus = libbpf_num_possible_cpus();
+	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_stats", 4,
+				  sizeof(struct xdpflow_iface_stats), XDPFLOW_STATS_ENTRIES, NULL);
+	m->flows = bpf_map_create(BPF_MAP_TYPE_HASH, "t_flows", sizeof(struct xdpflow_flow_key),
+				  sizeof(struct xdpflow_flow_counters), CAPACITY, NULL);
+	m->fcache = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_fcache", 4,
+				   sizeof(struct xdpflow_flowcache_entry), XDPFLOW_FLOWCACHE_SLOTS,
+				   NULL);
+	m->clock = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_clock", 4,
+				  sizeof(struct xdpflow_clock_anchor), 1, NULL);
+	return m->stats < 0 || m->flows < 0 || m->fcache < 0 || m->clock < 0 ? -errno : 0;
+}
+
+static struct xdpflow_flow_key flow_key(__u32 i, __u32 ifindex)
+{
+	struct xdpflow_flow_key k;
+	__u32 src = htonl(0x0a000000 | i);
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, &src, 4);
+	k.dst[0] = 192, k.dst[3] = 1;
+	k.ifindex = ifindex;
+	k.family = 4;
+	k.proto = i % 3 ? 17 : 6;
+	k.sport = htons(1000 + i % 60000);
+	k.dport = htons(53);
+	return k;
+}
+
+static struct xdpflow_flow_counters counters(__u64 packets, __u64 first, __u64 last, __u32 flags)
+{
+	struct xdpflow_flow_counters c = { .packets = packets, .bytes = packets * 100,
+					   .ip_bytes = packets * 86, .first_seen = first,
+					   .last_seen = last, .tcp_flags = flags };
+	return c;
+}
+
+/*
+ * Table: flows 0..TABLE_FLOWS-1 on ifindex 2 with i+1 packets.  Cache:
+ * flow 5 on every CPU (merges into its table entry), flow 1,000,000
+ * (cache only) on CPU 0 and the last CPU, and flow 2,000,000 (cache
+ * only) on ifindex 3.  Stats: ifindex 2 on every CPU in slot 2, ifindex 3
+ * in slot 3 of CPU 0 only, "other" on the last CPU, slot 5 unused.
+ */
+static int fill(const struct maps *m)
+{
+	struct xdpflow_iface_stats *stats = calloc(m->ncpus, sizeof(*stats));
+	struct xdpflow_flowcache_entry *cache = calloc(m->ncpus, sizeof(*cache));
+	struct xdpflow_clock_anchor *anchors = calloc(m->ncpus, sizeof(*anchors));
+	struct xdpflow_flow_key k;
+	struct xdpflow_flow_counters c;
+	int cpu, err = -ENOMEM, last = m->ncpus - 1;
+	__u32 i, slot;
+
+	if (!stats || !cache || !anchors)
+		goto out;
+	for (i = 0; i < TABLE_FLOWS; i++) {
+		k = flow_key(i, 2);
+		c = counters(i + 1, 1000 + i, 2000 + i, k.proto == 6 ? 0x02 : 0);
+		if (bpf_map_update_elem(m->flows, &k, &c, BPF_NOEXIST))
+			goto fail;
+	}
+	slot = 7;
+	for (cpu = 0; cpu < m->ncpus; cpu++) {
+		cache[cpu].key = flow_key(5, 2);
+		cache[cpu].counters = counters(10, 900 + cpu, 3000 + cpu, 0x10);
+	}
+	if (bpf_map_update_elem(m->fcache, &slot, cache, BPF_ANY))
+		goto fail;
+	memset(cache, 0, m->ncpus * sizeof(*cache));
+	slot = 8;
+	cache[0].key = flow_key(1000000, 2);
+	cache[0].counters = counters(3, 500, 600, 0);
+	cache[last].key = flow_key(1000000, 2);
+	cache[last].counters = counters(4, 400, 700, 0);
+	if (last == 0)
+		cache[0].counters = counters(7, 400, 700, 0);
+	if (bpf_map_update_elem(m->fcache, &slot, cache, BPF_ANY))
+		goto fail;
+	memset(cache, 0, m->ncpus * sizeof(*cache));
+	slot = 200;
+	cache[0].key = flow_key(2000000, 3);
+	cache[0].counters = counters(2, 50, 60, 0x12);
+	if (bpf_map_update_elem(m->fcache, &slot, cache, BPF_ANY))
+		goto fail;
+	slot = 2;
+	for (cpu = 0; cpu < m->ncpus; cpu++) {
+		stats[cpu].ifindex = 2;
+		stats[cpu].non_ip = (struct xdpflow_counter){ 1, 60 };
+		stats[cpu].proto[0][17] = (struct xdpflow_counter){ 100, 10000 };
+		stats[cpu].unrecorded = (struct xdpflow_counter){ 1, 100 };
+	}
+	if (bpf_map_update_elem(m->stats, &slot, stats, BPF_ANY))
+		goto fail;
+	memset(stats, 0, m->ncpus * sizeof(*stats));
+	slot = 3;
+	stats[0].ifindex = 3;
+	stats[0].malformed = (struct xdpflow_counter){ 2, 30 };
+	stats[0].proto[1][58] = (struct xdpflow_counter){ 5, 500 };
+	if (bpf_map_update_elem(m->stats, &slot, stats, BPF_ANY))
+		goto fail;
+	memset(stats, 0, m->ncpus * sizeof(*stats));
+	slot = XDPFLOW_IFSLOT_OTHER;
+	stats[last].ifindex = XDPFLOW_IFINDEX_OTHER;
+	stats[last].non_ip = (struct xdpflow_counter){ 9, 900 };
+	/* A stale count in a slot no CPU claimed is not anyone's. */
+	if (bpf_map_update_elem(m->stats, &slot, stats, BPF_ANY))
+		goto fail;
+	memset(stats, 0, m->ncpus * sizeof(*stats));
+	slot = 5;
+	stats[0].non_ip = (struct xdpflow_counter){ 77, 7700 };
+	if (bpf_map_update_elem(m->stats, &slot, stats, BPF_ANY))
+		goto fail;
+	anchors[0] = (struct xdpflow_clock_anchor){ 1000, 4000000000ull, 1250, 5000000000ull };
+	slot = 0;
+	if (bpf_map_update_elem(m->clock, &slot, anchors, BPF_ANY))
+		goto fail;
+	err = 0;
+	goto out;
+fail:
+	err = -errno;
+out:
+	free(stats);
+	free(cache);
+	free(anchors);
+	return err;
+}
+
+struct seen {
+	__u64 flows, packets, bytes;
+	bool flow5_ok, cached_only_ok, other_iface_ok;
+	unsigned int flow5_count, cached_count;
+	int ncpus;
+};
+
+static int on_flow(const struct flow_record *f, void *ctx)
+{
+	struct xdpflow_flow_key k5 = flow_key(5, 2), kc = flow_key(1000000, 2);
+	struct xdpflow_flow_key ko = flow_key(2000000, 3);
+	struct seen *s = ctx;
+	__u64 n = s->ncpus;
+
+	s->flows++;
+	s->packets += f->c.packets;
+	s->bytes += f->c.bytes;
+	if (!memcmp(&f->key, &k5, sizeof(k5))) {
+		/* Table: 6 packets, first 1005, last 2005, SYN; cache: 10 per CPU, ACK. */
+		s->flow5_count++;
+		s->flow5_ok = f->c.packets == 6 + 10 * n && f->c.bytes == (6 + 10 * n) * 100 &&
+			      f->c.ip_bytes == (6 + 10 * n) * 86 && f->c.first_seen == 900 &&
+			      f->c.last_seen == 3000 + n - 1 && f->c.tcp_flags == 0x10;
+	} else if (!memcmp(&f->key, &kc, sizeof(kc))) {
+		s->cached_count++;
+		s->cached_only_ok = f->c.packets == 7 && f->c.first_seen == 400 &&
+				    f->c.last_seen == 700;
+	} else if (!memcmp(&f->key, &ko, sizeof(ko))) {
+		s->other_iface_ok = f->c.packets == 2 && f->c.tcp_flags == 0x12;
+	}
+	return 0;
+}
+
+static void test_read(const struct maps *m)
+{
+	struct snapshot_tables t = { m->stats, m->flows, m->fcache };
+	const struct iface_counts *i2, *i3, *other;
+	struct seen seen = { .ncpus = m->ncpus };
+	__u64 n = m->ncpus, table_entries = 0, want_packets = 0, counted = 0;
+	struct snapshot s;
+	struct tl_check c;
+	int err, pass;
+
+	tl_begin(&c, "snapshot_per_cpu_sums_and_cache");
+	err = snapshot_read(&t, m->clock, m->ncpus, &s);
+	tl_expect(&c, !err, "snapshot_read: %s", strerror(-err));
+	if (err) {
+		tl_end(&c, NULL);
+		return;
+	}
+	i2 = snapshot_iface(&s, 2);
+	i3 = snapshot_iface(&s, 3);
+	other = snapshot_iface(&s, XDPFLOW_IFINDEX_OTHER);
+	tl_expect(&c, i2 && i3 && other, "interfaces 2, 3 and other expected");
+	tl_expect_u64(&c, "interfaces", s.ifaces.n, 3);
+	tl_expect_u64(&c, "capacity", s.flow_capacity, CAPACITY);
+	if (i2 && i3 && other) {
+		tl_expect_u64(&c, "if2 non_ip", i2->non_ip.packets, n);
+		tl_expect_u64(&c, "if2 unrecorded", i2->unrecorded.bytes, 100 * n);
+		/* The cache adds flow 5 (UDP: 5 % 3 != 0) and flow 1,000,000 (UDP). */
+		tl_expect_u64(&c, "if2 udp packets", i2->proto[0][17].packets, 100 * n + 10 * n + 7);
+		tl_expect_u64(&c, "if2 udp bytes", i2->proto[0][17].bytes,
+			      10000 * n + 1000 * n + 700);
+		tl_expect_u64(&c, "if3 malformed", i3->malformed.packets, 2);
+		tl_expect_u64(&c, "if3 icmpv6", i3->proto[1][58].packets, 5);
+		/* Flow 2,000,000 is UDP (2,000,000 % 3 != 0), only in CPU 0's cache. */
+		tl_expect_u64(&c, "if3 udp from the cache", i3->proto[0][17].packets, 2);
+		tl_expect_u64(&c, "other non_ip", other->non_ip.packets, 9);
+	}
+	tl_expect(&c, s.clock.valid && s.clock.anchor_jiffies == 1250 && s.clock.hz == 250,
+		  "clock: valid %d J %llu hz %u", s.clock.valid,
+		  (unsigned long long)s.clock.anchor_jiffies, s.clock.hz);
+	tl_end(&c, "%d CPUs", m->ncpus);
+
+	/* Walk twice: the second walk must not lose the merged flag's reset. */
+	for (pass = 0; pass < 2; pass++) {
+		tl_begin(&c, pass ? "snapshot_walk_again" : "snapshot_walk_merges_cache");
+		memset(&seen, 0, sizeof(seen));
+		seen.ncpus = m->ncpus;
+		err = snapshot_walk_flows(m->flows, &s.cache, on_flow, &seen, &table_entries);
+		tl_expect(&c, !err, "walk: %s", strerror(-err));
+		tl_expect_u64(&c, "table entries", table_entries, TABLE_FLOWS);
+		tl_expect_u64(&c, "flows", seen.flows, TABLE_FLOWS + 2);
+		tl_expect_u64(&c, "flow 5 seen", seen.flow5_count, 1);
+		tl_expect(&c, seen.flow5_ok, "flow 5 not merged right");
+		tl_expect_u64(&c, "cache-only flow seen", seen.cached_count, 1);
+		tl_expect(&c, seen.cached_only_ok, "cache-only flow not merged across CPUs");
+		tl_expect(&c, seen.other_iface_ok, "cache-only flow of ifindex 3");
+		want_packets = (__u64)TABLE_FLOWS * (TABLE_FLOWS + 1) / 2 + 10 * n + 7 + 2;
+		tl_expect_u64(&c, "packets", seen.packets, want_packets);
+		tl_end(&c, NULL);
+	}
+	tl_begin(&c, "snapshot_count_flows");
+	err = snapshot_count_flows(m->flows, &counted);
+	tl_expect(&c, !err && counted == TABLE_FLOWS, "counted %llu: %s",
+		  (unsigned long long)counted, strerror(-err));
+	tl_end(&c, NULL);
+	snapshot_free(&s);
+}
+
+static void test_merge(void)
+{
+	struct xdpflow_flow_counters a = {}, b = counters(3, 50, 80, 0x02);
+	struct xdpflow_flow_counters d = counters(2, 40, 70, 0x10), e = {};
+	struct tl_check c;
+
+	tl_begin(&c, "flow_counters_merge");
+	flow_counters_merge(&a, &b); /* into an empty one: taken as is */
+	tl_expect(&c, !memcmp(&a, &b, sizeof(a)), "merge into empty");
+	flow_counters_merge(&a, &d);
+	tl_expect(&c, a.packets == 5 && a.bytes == 500 && a.ip_bytes == 430 && a.first_seen == 40 &&
+			      a.last_seen == 80 && a.tcp_flags == 0x12,
+		  "sum/min/max/or: %llu %llu %llu %llu %llu %u", (unsigned long long)a.packets,
+		  (unsigned long long)a.bytes, (unsigned long long)a.ip_bytes,
+		  (unsigned long long)a.first_seen, (unsigned long long)a.last_seen, a.tcp_flags);
+	b = a;
+	flow_counters_merge(&a, &e); /* an empty entry changes nothing */
+	tl_expect(&c, !memcmp(&a, &b, sizeof(a)), "merge of an empty entry");
+	tl_end(&c, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct maps m;
+	int err;
+
+	(void)argc;
+	tl_init(argv[0]);
+	test_merge();
+	if (geteuid()) {
+		tl_skip("snapshot_maps", "needs root to create BPF maps");
+		return tl_summary();
+	}
+	err = create_maps(&m);
+	if (!err)
+		err = fill(&m);
+	if (err) {
+		tl_fail("snapshot_maps", "cannot create and fill the test maps: %s", strerror(-err));
+		return tl_summary();
+	}
+	test_read(&m);
+	close_maps(&m);
+	return tl_summary();
+}
