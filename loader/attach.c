@@ -60,21 +60,6 @@ int lock_pin_dir(const char *dir, bool create, bool *created)
 	return -EAGAIN;
 }
 
-/* Unlink the pins only: the folder is locked through its fd and stays. */
-static int remove_pins(const char *dir)
-{
-	char path[PATH_MAX];
-	int id, err = 0;
-
-	for (id = 0; id < PIN_MAP_COUNT; id++) {
-		if (pin_map_path(dir, id, path, sizeof(path)))
-			return -ENAMETOOLONG;
-		if (unlink(path) && errno != ENOENT && !err)
-			err = -errno;
-	}
-	return err;
-}
-
 static const char *lock_error(int err)
 {
 	return err == -EAGAIN ? "it keeps being removed and re-created" : strerror(-err);
@@ -102,7 +87,7 @@ static int drop_incomplete_pins(const char *dir, struct pinset *ps)
 			  dir, ps->present, PIN_MAP_COUNT, user, dir);
 		return -EBUSY;
 	}
-	err = remove_pins(dir);
+	err = pin_unpin_maps(dir);
 	if (err) {
 		say_error("cannot remove the incomplete pins in %s: %s", dir, strerror(-err));
 		return err;
@@ -413,7 +398,7 @@ out:
 	if (err && created_pins) {
 		pinset_read(o->pin_dir, &ps);
 		if (ps.present && !wait_for_no_user(&ps))
-			remove_pins(o->pin_dir);
+			pin_unpin_maps(o->pin_dir);
 	}
 	if (err && created_dir)
 		rmdir(o->pin_dir);
@@ -499,7 +484,7 @@ static int purge(const char *dir, struct pinset *ps)
 			  "dispatcher pinned) and purge again", dir, user, LOADER_NAME);
 		return -EBUSY;
 	}
-	err = remove_pins(dir);
+	err = pin_unpin_maps(dir);
 	if (err) {
 		say_error("cannot remove the pins at %s: %s", dir, strerror(-err));
 		return err;

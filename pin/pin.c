@@ -390,7 +390,7 @@ void pin_unlock(int lock_fd)
 		close(lock_fd);
 }
 
-int pin_remove_all(const char *dir)
+int pin_unpin_maps(const char *dir)
 {
 	char path[PATH_MAX];
 	int id, err = 0;
@@ -401,6 +401,13 @@ int pin_remove_all(const char *dir)
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
+	return err;
+}
+
+int pin_remove_all(const char *dir)
+{
+	int err = pin_unpin_maps(dir);
+
 	if (!err && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
 		err = -errno;
 	return err;

@@ -91,6 +91,9 @@ void pin_unlock(int lock_fd);
  */
 int pin_probe_layout(const char *dir, __u32 *version);
 
+/* Unpin every xdpflow map in dir; the folder stays (a caller may hold its lock). */
+int pin_unpin_maps(const char *dir);
+
 /* Unpin every xdpflow map in dir and remove dir if it is then empty. */
 int pin_remove_all(const char *dir);
 
