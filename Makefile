@@ -33,7 +33,7 @@ Q := @
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz
+.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man
 
 all: $(BUILD)/xdpflow.bpf.o $(BUILD)/xdpflow-loader $(BUILD)/xdpflow-reader
 
@@ -42,6 +42,11 @@ $(BUILD)/xdpflow.bpf.o: xdp/xdpflow.bpf.c pin/xdpflow_abi.h | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c pin/xdpflow_abi.h | $(BUILD)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# A second XDP program for the VM tier's coexistence tests (tests/vm/guest-coexist.sh).
+$(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -96,7 +101,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all asan tests-build
 	$(Q)tests/run-all.sh
 
-tests-build: $(TEST_BINS) $(TOOL_BINS)
+tests-build: $(TEST_BINS) $(TOOL_BINS) $(BUILD)/vm/other.bpf.o
 
 bench: all tests-build $(BENCH_BINS) $(BENCH_BPF)
 	$(Q)tests/bench/run-bench.sh
@@ -104,5 +109,93 @@ bench: all tests-build $(BENCH_BINS) $(BENCH_BPF)
 demo: deps all
 	$(Q)tests/demo.sh
 
+# Fuzzing (docs/TESTING.md): libFuzzer targets tests/fuzz/fuzz_*.c built with clang into
+# build/fuzz/ (each links the units of its "// links:" line), then 'make fuzz' runs each
+# for FUZZ_SECONDS and the packet fuzz over XDPFLOW_FUZZ_FRAMES frames. 'make test' runs
+# the targets briefly through tests/test-fuzz.sh.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-string-concatenation \
+	-Ipin -Ireader -Iloader -Itests/fuzz $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+XDPFLOW_FUZZ_FRAMES ?= 10000000
+.PHONY: fuzz-build
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
+	@mkdir -p $(@D)
+	@echo "  FUZZ $@"
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(call links,$<) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: all tests-build fuzz-build
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/test-fuzz.sh
+	$(Q)XDPFLOW_FUZZ_FRAMES=$(XDPFLOW_FUZZ_FRAMES) $(BUILD)/tests/test_xdp_fuzz
+
+# docs/RELIABILITY.md from the suites' logs of the last 'make test' (running the missing ones).
+.PHONY: reliability
+reliability: all asan tests-build
+	$(Q)tests/reliability.sh
+
 clean:
 	rm -rf $(BUILD)
+
+# Installation: make install [PREFIX=/usr/local] [DESTDIR=staging folder]. The man pages are
+# generated from docs/man/*.scd by 'make man' (needs scdoc) and committed, so installing
+# needs no extra tool. uninstall removes exactly the files of INSTALL_FILES.
+PREFIX ?= /usr/local
+SBINDIR := $(PREFIX)/sbin
+BPFDIR := $(PREFIX)/lib/bpf
+MANDIR := $(PREFIX)/share/man
+UNITDIR := $(PREFIX)/lib/systemd/system
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
+EXAMPLEDIR := $(PREFIX)/share/doc/xdpflow/examples
+MAN_SRC := $(wildcard docs/man/*.scd)
+MAN_PAGES := $(MAN_SRC:.scd=)
+# Each entry: destination=source=mode; a source ending in .in gets @SBINDIR@ substituted.
+INSTALL_LIST := \
+	$(SBINDIR)/xdpflow-loader=$(BUILD)/xdpflow-loader=0755 \
+	$(SBINDIR)/xdpflow-reader=$(BUILD)/xdpflow-reader=0755 \
+	$(BPFDIR)/xdpflow.bpf.o=$(BUILD)/xdpflow.bpf.o=0644 \
+	$(foreach p,$(filter %.8,$(MAN_PAGES)),$(MANDIR)/man8/$(notdir $(p))=$(p)=0644) \
+	$(foreach p,$(filter %.7,$(MAN_PAGES)),$(MANDIR)/man7/$(notdir $(p))=$(p)=0644) \
+	$(UNITDIR)/xdpflow@.service=packaging/systemd/xdpflow@.service.in=0644 \
+	$(COMPLETIONDIR)/xdpflow-loader=packaging/completion/xdpflow-loader=0644 \
+	$(COMPLETIONDIR)/xdpflow-reader=packaging/completion/xdpflow-reader=0644 \
+	$(EXAMPLEDIR)/xdpflow-export.service=packaging/systemd/xdpflow-export.service.in=0644 \
+	$(EXAMPLEDIR)/xdpflow-export.timer=packaging/systemd/xdpflow-export.timer=0644 \
+	$(EXAMPLEDIR)/xdpflow-export.cron=packaging/cron/xdpflow-export.cron.in=0644
+INSTALL_FILES := $(foreach e,$(INSTALL_LIST),$(word 1,$(subst =, ,$(e))))
+
+install: all
+	$(Q)set -e; for e in $(INSTALL_LIST); do \
+		dst=$(DESTDIR)$${e%%=*}; rest=$${e#*=}; src=$${rest%%=*}; mode=$${rest#*=}; \
+		echo "  INSTALL $$dst"; \
+		install -d -m 0755 "$$(dirname "$$dst")"; \
+		case $$src in \
+		*.in) sed 's|@SBINDIR@|$(SBINDIR)|g' "$$src" >"$$dst.tmp" && \
+		      chmod $$mode "$$dst.tmp" && mv -f "$$dst.tmp" "$$dst" ;; \
+		*) install -m $$mode "$$src" "$$dst" ;; \
+		esac; \
+	done
+
+uninstall:
+	$(Q)for f in $(INSTALL_FILES); do \
+		if [ -e "$(DESTDIR)$$f" ]; then echo "  RM   $(DESTDIR)$$f"; rm -f "$(DESTDIR)$$f"; fi; \
+	done
+	$(Q)for d in $(EXAMPLEDIR) $(dir $(EXAMPLEDIR)) $(BPFDIR); do \
+		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
+	done
+
+# Regenerate the committed man pages from their scdoc sources (apt-get install scdoc).
+# The page date is the source's last commit (or today for a new source), so an unchanged
+# source gives the same page.
+man:
+	$(Q)command -v scdoc >/dev/null || { echo "make man: needs scdoc (apt-get install scdoc, or make deps)" >&2; exit 1; }
+	$(Q)set -e; for src in $(MAN_SRC); do \
+		echo "  SCDOC $${src%.scd}"; \
+		epoch=$$(git log -1 --format=%ct -- "$$src" 2>/dev/null); \
+		SOURCE_DATE_EPOCH=$${epoch:-$$(date +%s)} scdoc <"$$src" >"$${src%.scd}.tmp"; \
+		mv -f "$${src%.scd}.tmp" "$${src%.scd}"; \
+	done

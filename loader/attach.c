@@ -65,36 +65,73 @@ static const char *lock_error(int err)
 	return err == -EAGAIN ? "it keeps being removed and re-created" : strerror(-err);
 }
 
+static __u32 wait_for_no_user(const struct pinset *ps)
+{
+	unsigned int waited = 0;
+	__u32 user;
+
+	while ((user = pinset_user(ps, NULL, 0)) && waited < PROG_RELEASE_WAIT_MS) {
+		sleep_ms(50);
+		waited += 50;
+	}
+	return user;
+}
+
 /*
  * An attach killed while libbpf pinned the maps, or a purge killed while
  * unpinning them, leaves some of the pins but not all.  No reader can open
  * such a set (pin_open() needs every pin) and an attach would mix old maps
- * with new ones, so when no program uses them they go.
+ * with new ones, so when no program uses them they go, but only if they
+ * hold no counts: those (a killed purge, a pin removed by hand) are
+ * discarded by detach --purge alone, never behind the operator's back.
+ * -EEXIST (and no message) when kept for that reason or because a program
+ * still uses them.
  */
 static int drop_incomplete_pins(const char *dir, struct pinset *ps)
 {
-	__u32 user;
 	int err;
 
-	/* Pins of another layout version are not ours to remove: attach refuses them. */
-	if (!ps->present || pinset_complete(ps) ||
+	/* Pins of another layout version, or things not maps, are not ours to remove. */
+	if (!ps->present || pinset_complete(ps) || ps->foreign ||
 	    (ps->layout && ps->layout != XDPFLOW_LAYOUT_VERSION))
 		return 0;
-	user = pinset_user(ps, NULL, 0);
-	if (user) {
-		say_error("%s holds %d of the %d xdpflow pins and XDP program id %u still uses them: "
-			  "detach it (xdpflow-loader detach --purge --pin-path %s) and attach again",
-			  dir, ps->present, PIN_MAP_COUNT, user, dir);
-		return -EBUSY;
-	}
-	err = pin_unpin_maps(dir);
+	/*
+	 * In use: a pin removed by hand while counting, whose maps a program
+	 * still holds (the program of a loader killed a moment ago is freed
+	 * after a grace period: wait for that).
+	 */
+	if (wait_for_no_user(ps))
+		return -EEXIST;
+	err = pin_holds_counts(dir);
+	if (err > 0)
+		return -EEXIST;
+	if (!err)
+		err = pin_unpin_maps(dir);
 	if (err) {
 		say_error("cannot remove the incomplete pins in %s: %s", dir, strerror(-err));
 		return err;
 	}
-	say_note("removed %d leftover pins of an interrupted attach or purge from %s", ps->present,
-		 dir);
+	say_note("removed %d leftover pins of an interrupted attach from %s (they held no counts)",
+		 ps->present, dir);
 	return pinset_read(dir, ps);
+}
+
+/* Whatever pins are there must be xdpflow's of this layout: say why not, change nothing. */
+static int check_existing_pins(const char *dir, const struct pinset *ps)
+{
+	struct pin_maps pm;
+	char msg[512];
+	int err;
+
+	if (!ps->present)
+		return 0;
+	err = pin_open(dir, false, &pm, msg, sizeof(msg));
+	if (err) {
+		say_error("%s; nothing changed", msg);
+		return err;
+	}
+	pin_close(&pm);
+	return 0;
 }
 
 /* Open the object and point its maps at the pin folder; one line on failure. */
@@ -229,18 +266,6 @@ static int describe(const struct iface *ifc, const struct pinset *ps, struct att
 	return 0;
 }
 
-static __u32 wait_for_no_user(const struct pinset *ps)
-{
-	unsigned int waited = 0;
-	__u32 user;
-
-	while ((user = pinset_user(ps, NULL, 0)) && waited < PROG_RELEASE_WAIT_MS) {
-		sleep_ms(50);
-		waited += 50;
-	}
-	return user;
-}
-
 static void undo_attach(const struct iface *ifcs, int n, const struct attach_result *res,
 			const struct pinset *ps)
 {
@@ -259,6 +284,29 @@ static void undo_attach(const struct iface *ifcs, int n, const struct attach_res
 	}
 }
 
+/*
+ * --group is no use if the group cannot reach the folder: systemd mounts
+ * /sys/fs/bpf with mode 0700.  Say so (the folders above are not ours to change).
+ */
+static void check_group_reach(const char *dir, gid_t gid)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	while ((slash = strrchr(path, '/')) && slash != path) {
+		*slash = '\0';
+		if (stat(path, &st))
+			return;
+		if (!(st.st_mode & S_IXOTH) && !(st.st_gid == gid && (st.st_mode & S_IXGRP))) {
+			say_warning("the pins' group cannot reach %s: %s has mode %04o; let it with "
+				    "'chmod o+x %s' (or chgrp it and chmod g+x)", dir, path,
+				    st.st_mode & 07777, path);
+			return;
+		}
+	}
+}
+
 static int set_access(const struct loader_opts *o, bool created_pins)
 {
 	int err;
@@ -269,6 +317,8 @@ static int set_access(const struct loader_opts *o, bool created_pins)
 	if (err)
 		say_error("cannot set the mode and group of the pins in %s: %s", o->pin_dir,
 			  strerror(-err));
+	else if (o->group_set)
+		check_group_reach(o->pin_dir, o->gid);
 	return err;
 }
 
@@ -283,7 +333,8 @@ static int check_pin_parent(const char *dir)
 	if (statfs(parent, &st)) {
 		int err = -errno;
 
-		say_error("cannot use pin folder %s: %s: %s", dir, parent, strerror(-err));
+		say_error("cannot use pin folder %s: %s: %s (create it, or pick another --pin-path)",
+			  dir, parent, strerror(-err));
 		return err;
 	}
 	if (st.f_type != BPF_FS_MAGIC) {
@@ -332,13 +383,21 @@ int attach_ifaces(const struct loader_opts *o, const struct iface *ifcs, int n,
 		return lock;
 	}
 	err = pinset_read(o->pin_dir, &ps);
-	if (!err)
-		err = drop_incomplete_pins(o->pin_dir, &ps);
 	if (err) {
-		if (err != -EBUSY)
-			say_error("cannot inspect the pins in %s: %s", o->pin_dir, strerror(-err));
+		say_error("cannot inspect the pins in %s: %s", o->pin_dir, strerror(-err));
 		goto out;
 	}
+	err = drop_incomplete_pins(o->pin_dir, &ps);
+	if (err == -EEXIST)
+		say_error("%s holds only %d of the %d xdpflow pins, in use or holding counts (an "
+			  "interrupted purge, or a pin removed by hand): put the missing pin back, or "
+			  "discard them with '%s detach --purge --pin-path %s' and attach again; nothing "
+			  "changed",
+			  o->pin_dir, ps.present, PIN_MAP_COUNT, LOADER_NAME, o->pin_dir);
+	if (!err)
+		err = check_existing_pins(o->pin_dir, &ps);
+	if (err)
+		goto out;
 	created_pins = !ps.present;
 	/*
 	 * A dry run of the object against the pins: another layout version
@@ -490,6 +549,9 @@ static int purge(const char *dir, struct pinset *ps)
 		return err;
 	}
 	printf("removed the xdpflow pins at %s (their counts are gone)\n", dir);
+	if (ps->foreign)
+		say_note("kept what %d of xdpflow's pin names in %s hold: not a map, not ours "
+			 "(remove it by hand)", ps->foreign, dir);
 	return 0;
 }
 
@@ -672,7 +734,10 @@ int cmd_detach(const struct loader_opts *o, char **names, int n)
 /* What clean leaves in the pin folder, and why. */
 static void report_clean_pins(const char *dir, const struct pinset *ps)
 {
-	if (ps->layout && ps->layout != XDPFLOW_LAYOUT_VERSION)
+	if (ps->foreign)
+		printf("%d of xdpflow's pin names in %s hold something that is not a map: kept "
+		       "(not ours: remove it by hand)\n", ps->foreign, dir);
+	else if (ps->layout && ps->layout != XDPFLOW_LAYOUT_VERSION)
 		printf("the pins at %s have map layout version %u, not %u: kept (detach --purge "
 		       "removes them)\n", dir, ps->layout, XDPFLOW_LAYOUT_VERSION);
 	else if (pinset_complete(ps))
@@ -730,8 +795,14 @@ int cmd_clean(const struct loader_opts *o, char **names, int n)
 	err = pinset_read(o->pin_dir, &ps);
 	if (!err && !pinset_complete(&ps))
 		err = drop_incomplete_pins(o->pin_dir, &ps);
-	if (!err)
+	if (err == -EEXIST) {
+		printf("the %d of %d xdpflow pins at %s are in use or hold counts: kept (put the "
+		       "missing pin back, or detach --purge discards them)\n", ps.present,
+		       PIN_MAP_COUNT, o->pin_dir);
+		err = 0;
+	} else if (!err) {
 		report_clean_pins(o->pin_dir, &ps);
+	}
 	pin_unlock(lock);
 	return err;
 }

@@ -74,8 +74,9 @@ const char *iface_name(unsigned int ifindex, char *buf, size_t size);
 
 struct pinset {
 	__u32 map_id[PIN_MAP_COUNT]; /* 0: no such pin */
-	int present; /* how many of the PIN_MAP_COUNT pins exist */
-	__u32 layout; /* layout version, 0 if no layout pin */
+	int present; /* how many of the PIN_MAP_COUNT pin names exist */
+	int foreign; /* of those, how many hold something other than a map */
+	__u32 layout; /* layout version, 0 if no layout pin, PIN_LAYOUT_FOREIGN if not a map */
 };
 
 /* Read which pins exist under dir; never fails for missing pins or folder. */

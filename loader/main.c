@@ -30,7 +30,8 @@ static const char attach_opts_help[] =
 	"                       driver has no native XDP; joins the mode of a dispatcher there)\n"
 	"      --prio N         run priority in libxdp's dispatcher (default 5: before filters)\n"
 	"      --max-flows N    flow table capacity when the pins are created (default 262144)\n"
-	"      --group NAME     pins readable by group NAME (mode 0640) instead of root only (0600)\n"
+	"      --group NAME     pins readable by group NAME (mode 0640) instead of root only (0600);\n"
+	"                       the folders above must let the group through (warned if not)\n"
 	"      --require-multiprog  refuse, changing nothing, where libxdp's multi-prog dispatcher\n"
 	"                       cannot run (xdpflow would be the only XDP program there)\n"
 	"      --obj PATH       the XDP object (default: $XDPFLOW_OBJ, xdpflow.bpf.o next to this\n"
@@ -69,8 +70,9 @@ static const struct command commands[] = {
 	  "The same with xdp-tools: xdp-loader unload eth0 --id ID (ID from xdp-loader status)\n" },
 	{ "status", "where xdpflow runs and how full its tables are", "status [-p DIR]", "",
 	  "Show the pin folder, every interface running xdpflow (mode, multi-prog or\n"
-	  "single-program, priority, position in the chain), flow table use and the packets\n"
-	  "whose flow the full table could not record.\n\n"
+	  "single-program, priority, position in the chain), a program still using the maps\n"
+	  "that no interface here runs, flow table use and the packets whose flow the full\n"
+	  "table could not record. Exits 1 (saying why) when the pins cannot be read.\n\n"
 	  "Examples:\n"
 	  "  xdpflow-loader status\n"
 	  "  xdpflow-loader status --pin-path /sys/fs/bpf/xdpflow-lab\n" },
@@ -79,6 +81,10 @@ static const struct command commands[] = {
 	  "Attach to IFACE (on a terminal without IFACE: list the interfaces and ask), print\n"
 	  "the protocol and source tables every S seconds, and on Ctrl-C or SIGTERM detach\n"
 	  "xdpflow again (only if this run attached it) and exit 0. The counts stay pinned.\n"
+	  "Once attached, run keeps only CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_BPF (to read\n"
+	  "the maps and detach at the end): every other capability leaves its effective,\n"
+	  "permitted, inheritable, ambient and bounding sets (bounding: only with\n"
+	  "CAP_SETPCAP, else a warning), and no_new_privs is set.\n"
 	  "Takes the options of attach too.\n\n"
 	  "  -i, --interval S     seconds between tables (default 2; fractions allowed)\n\n"
 	  "Examples:\n"
@@ -88,10 +94,12 @@ static const struct command commands[] = {
 	  "Remove what a killed loader or a deleted interface can leave behind: libxdp's\n"
 	  "pinned dispatchers that are no longer attached (for the interfaces named, an\n"
 	  "IFINDEX for one that was deleted; else for all), an incomplete set of xdpflow\n"
-	  "pins that no program uses, and an empty pin folder. A complete set of pins\n"
-	  "(counts) is kept: detach --purge removes it. libxdp names its pins by ifindex,\n"
-	  "which only means something in one network namespace: run clean in the namespace\n"
-	  "of the interfaces concerned, and name them where several namespaces use XDP.\n\n"
+	  "pins that no program uses and that holds no counts (what a killed first attach\n"
+	  "leaves), and an empty pin folder. Pins holding counts, and anything at xdpflow's\n"
+	  "pin names that is not a map, are kept: detach --purge removes the maps. libxdp\n"
+	  "names its pins by ifindex, which only means something in one network namespace:\n"
+	  "run clean in the namespace of the interfaces concerned, and name them where\n"
+	  "several namespaces use XDP.\n\n"
 	  "Examples:\n"
 	  "  xdpflow-loader clean eth0\n"
 	  "  xdpflow-loader clean 7        # ifindex of a deleted interface (see status)\n" },
@@ -141,8 +149,16 @@ static void print_command_help(const struct command *c)
 
 static int usage_error(const struct command *c, const char *fmt, const char *arg)
 {
+	char shown[512];
+	size_t i;
+
+	/* The argument is echoed: whatever it holds, the message stays one printable line. */
+	snprintf(shown, sizeof(shown), "%s", arg);
+	for (i = 0; shown[i]; i++)
+		if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f)
+			shown[i] = '?';
 	fprintf(stderr, "%s: ", LOADER_NAME);
-	fprintf(stderr, fmt, arg);
+	fprintf(stderr, fmt, shown);
 	if (c)
 		fprintf(stderr, " (usage: %s %s; see %s %s --help)\n", LOADER_NAME, c->usage,
 			LOADER_NAME, c->name);

@@ -5,25 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "loader.h"
-
-/*
- * A pin at one of our names could be a program or link: bpf_obj_get()
- * opens it all the same and the info call fills another struct.
- */
-static bool fd_is_map(int fd)
-{
-	char link[64], target[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return true; /* no /proc: trust the name */
-	target[n] = '\0';
-	return !strcmp(target, "anon_inode:bpf-map");
-}
 
 /*
  * Deliberately layout-agnostic (unlike pin_open()): detach --purge must
@@ -34,6 +18,7 @@ int pinset_read(const char *dir, struct pinset *ps)
 	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
 	struct bpf_map_info info;
 	char path[PATH_MAX];
+	struct stat st;
 	__u32 len;
 	int id, fd, err;
 
@@ -45,6 +30,14 @@ int pinset_read(const char *dir, struct pinset *ps)
 		fd = bpf_obj_get_opts(path, &opts);
 		if (fd < 0) {
 			err = -errno;
+			/* A folder or a dangling link at our name: something, but not ours. */
+			if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+				ps->present++;
+				ps->foreign++;
+				if (id == PIN_LAYOUT)
+					ps->layout = PIN_LAYOUT_FOREIGN;
+				continue;
+			}
 			if (err == -ENOENT || err == -ENOTDIR)
 				continue;
 			return err;
@@ -52,11 +45,15 @@ int pinset_read(const char *dir, struct pinset *ps)
 		ps->present++;
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		if (fd_is_map(fd) && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		if (!pin_fd_is_map(fd)) {
+			ps->foreign++;
+			if (id == PIN_LAYOUT)
+				ps->layout = PIN_LAYOUT_FOREIGN;
+		} else if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 			ps->map_id[id] = info.id;
 			if (id == PIN_LAYOUT)
 				ps->layout = info.type == BPF_MAP_TYPE_ARRAY ? info.max_entries
-									     : (__u32)-1;
+									     : PIN_LAYOUT_FOREIGN;
 		}
 		close(fd);
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "caps.h"
 #include "counts.h"
 #include "loader.h"
 
@@ -213,10 +214,22 @@ int cmd_run(const struct loader_opts *o, const char *arg)
 	err = attach_ifaces(o, &ifc, 1, &res);
 	if (err)
 		return err;
-	err = pin_open(o->pin_dir, false, &pm, msg, sizeof(msg));
-	if (err) {
+	/*
+	 * Attached: from here on only reading the maps and the final detach
+	 * remain, so give up every other capability, for good.  If that fails,
+	 * do not watch with more privilege than needed: detach and fail.
+	 */
+	err = caps_keep_only(caps_run_keep(), msg, sizeof(msg));
+	if (err)
 		say_error("%s", msg);
-	} else {
+	else if (msg[0])
+		say_warning("%s", msg);
+	if (!err) {
+		err = pin_open(o->pin_dir, false, &pm, msg, sizeof(msg));
+		if (err)
+			say_error("%s", msg);
+	}
+	if (!err) {
 		do {
 			err = show(&pm, &ifc, &res, o, &prev);
 			if (err)

@@ -90,7 +90,7 @@ static void print_pin_folder(const char *dir, const struct pinset *ps)
 {
 	struct stat st;
 	struct group *gr;
-	char path[PATH_MAX];
+	char path[PATH_MAX], layout[48];
 
 	if (!ps->present) {
 		printf("pin folder:    %s: no xdpflow pins (attach with: %s attach IFACE)\n", dir,
@@ -103,9 +103,14 @@ static void print_pin_folder(const char *dir, const struct pinset *ps)
 		return;
 	}
 	gr = getgrgid(st.st_gid);
-	printf("pin folder:    %s (pins mode %04o, group %s), map layout version %u%s\n", dir,
-	       st.st_mode & 07777, gr ? gr->gr_name : "?", ps->layout,
-	       pinset_complete(ps) ? "" : ", INCOMPLETE (run: xdpflow-loader clean)");
+	if (ps->layout && ps->layout != PIN_LAYOUT_FOREIGN)
+		snprintf(layout, sizeof(layout), "map layout version %u", ps->layout);
+	else
+		snprintf(layout, sizeof(layout), "%s", ps->layout ? "NOT an xdpflow layout map" :
+								"no layout pin");
+	printf("pin folder:    %s (pins mode %04o, group %s), %s%s\n", dir, st.st_mode & 07777,
+	       gr ? gr->gr_name : "?", layout,
+	       pinset_complete(ps) ? "" : ", INCOMPLETE (see xdpflow-loader clean)");
 }
 
 /* One line per interface running xdpflow; returns how many run ours. */
@@ -115,6 +120,7 @@ static int print_attachments(const struct loader_opts *o, const struct pinset *p
 	struct iface *all;
 	struct xdp_state st;
 	char chain[96];
+	__u32 *ids, user;
 	size_t n, i;
 	int ours = 0;
 
@@ -122,6 +128,7 @@ static int print_attachments(const struct loader_opts *o, const struct pinset *p
 		printf("%s ? (cannot list the interfaces)\n", label);
 		return 0;
 	}
+	ids = calloc(n ? n : 1, sizeof(*ids));
 	for (i = 0; i < n; i++) {
 		if (xdp_state_read(all[i].ifindex, ps, &st) || !st.xdpflow) {
 			xdp_state_free(&st);
@@ -139,12 +146,21 @@ static int print_attachments(const struct loader_opts *o, const struct pinset *p
 		       mode_name(st.mode), chain, xdp_program__run_prio(st.xdpflow),
 		       st.owner == OWNER_OURS ? "" : ", maps NOT those pinned here");
 		label = "              ";
+		if (st.owner == OWNER_OURS && ids)
+			ids[ours] = xdp_program__id(st.xdpflow);
 		ours += st.owner == OWNER_OURS;
 		xdp_state_free(&st);
 	}
 	if (!ours)
 		printf("%s nowhere in this network namespace with the maps pinned at %s\n", label,
 		       o->pin_dir);
+	/* A program holding the maps that no interface here runs: say so, it still counts. */
+	user = ids ? pinset_user(ps, ids, ours) : 0;
+	if (user)
+		printf("also used by:  XDP program id %u, attached to no interface here (another "
+		       "network namespace, or kept by libxdp's dispatcher pins for a deleted "
+		       "interface: see xdpflow-loader clean)\n", user);
+	free(ids);
 	free(all);
 	return ours;
 }
@@ -216,7 +232,8 @@ int cmd_status(const struct loader_opts *o)
 	}
 	print_pin_folder(o->pin_dir, &ps);
 	print_attachments(o, &ps);
-	if (!pinset_complete(&ps))
+	if (!ps.present)
 		return 0;
+	/* Pins that cannot be read (incomplete, not ours): print_fill() says why, exit 1. */
 	return print_fill(o);
 }

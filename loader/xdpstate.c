@@ -144,5 +144,11 @@ int xdp_state_detach_ours(int ifindex, struct xdp_state *st)
 	 */
 	if (st->legacy)
 		return xdp_multiprog__detach(st->mp);
-	return xdp_program__detach(st->xdpflow, ifindex, XDP_MODE_UNSPEC, 0);
+	/*
+	 * Name the dispatcher's mode: with XDP_MODE_UNSPEC libxdp installs the
+	 * rebuilt dispatcher in the driver's default mode, and on an interface
+	 * whose dispatcher runs in skb mode the kernel then refuses the
+	 * replace ("Active program does not match expected").
+	 */
+	return xdp_program__detach(st->xdpflow, ifindex, st->mode, 0);
 }

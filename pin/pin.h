@@ -85,13 +85,30 @@ int pin_swap_fresh(const struct pin_maps *pm, enum pin_map_id outer);
 int pin_lock(const char *dir);
 void pin_unlock(int lock_fd);
 
+/* pin_probe_layout()'s version when something other than a layout map holds the name. */
+#define PIN_LAYOUT_FOREIGN ((__u32)-1)
+
 /*
- * Layout version of the pins in dir: 0 in *version when there are none.
- * -errno only when the folder cannot be inspected.
+ * Layout version of the pins in dir: 0 in *version when there are none,
+ * PIN_LAYOUT_FOREIGN when the layout pin is not an array map (a program,
+ * a folder...).  -errno only when the folder cannot be inspected.
  */
 int pin_probe_layout(const char *dir, __u32 *version);
 
-/* Unpin every xdpflow map in dir; the folder stays (a caller may hold its lock). */
+/* Is fd a BPF map (rather than a program or link opened from a pin)? */
+bool pin_fd_is_map(int fd);
+
+/*
+ * Do the tables pinned in dir hold any counts?  Works on an incomplete set
+ * and on any layout version, so the loader never discards counts by
+ * itself; 1 yes, 0 no, -errno.  Needs CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID).
+ */
+int pin_holds_counts(const char *dir);
+
+/*
+ * Unpin every xdpflow map in dir; the folder stays (a caller may hold its
+ * lock).  Something else at one of the names (a program, a folder) stays too.
+ */
 int pin_unpin_maps(const char *dir);
 
 /* Unpin every xdpflow map in dir and remove dir if it is then empty. */

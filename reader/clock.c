@@ -34,6 +34,7 @@ void flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, int64_
 			     int64_t real_now_ns, struct flow_clock *clk)
 {
 	const struct xdpflow_clock_anchor *newest = NULL, *longest = NULL;
+	int64_t since;
 	int i;
 
 	memset(clk, 0, sizeof(*clk));
@@ -48,11 +49,16 @@ void flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, int64_
 				 longest->last_jiffies - longest->first_jiffies))
 			longest = &a[i];
 	}
-	if (!newest)
+	/*
+	 * Anchors are map values: one that places the anchor outside the
+	 * int64 nanoseconds (only garbage can) leaves the clock invalid.
+	 */
+	if (!newest ||
+	    __builtin_sub_overflow(mono_now_ns, (int64_t)newest->last_ktime_ns, &since) ||
+	    __builtin_sub_overflow(real_now_ns, since, &clk->anchor_wall_ns))
 		return;
 	clk->valid = true;
 	clk->anchor_jiffies = newest->last_jiffies;
-	clk->anchor_wall_ns = real_now_ns - (mono_now_ns - (int64_t)newest->last_ktime_ns);
 	clk->hz = FLOW_CLOCK_DEFAULT_HZ;
 	if (longest) {
 		uint64_t kspan = longest->last_ktime_ns - longest->first_ktime_ns;
@@ -73,23 +79,39 @@ void flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, int64_
 int64_t flow_clock_wall_ns(const struct flow_clock *clk, uint64_t jiffies)
 {
 	uint64_t delta, back;
+	long double measured;
 	bool ahead = jiffies > clk->anchor_jiffies;
+	int64_t wall;
 
 	/* A time after the anchor is possible only by a race; handle it symmetrically. */
 	delta = ahead ? jiffies - clk->anchor_jiffies : clk->anchor_jiffies - jiffies;
-	if (clk->ns_num == NSEC_PER_SEC)
-		/* Exact integer arithmetic for a snapped HZ, no overflow. */
-		back = delta / clk->ns_den * NSEC_PER_SEC +
-		       delta % clk->ns_den * NSEC_PER_SEC / clk->ns_den;
-	else
-		back = (uint64_t)((long double)delta * clk->ns_num / clk->ns_den);
-	return ahead ? clk->anchor_wall_ns + (int64_t)back : clk->anchor_wall_ns - (int64_t)back;
+	/*
+	 * Times beyond the int64 range (only from garbage in the maps)
+	 * saturate rather than wrap: wall_ns never goes backwards.
+	 */
+	if (clk->ns_num == NSEC_PER_SEC && clk->ns_den <= NSEC_PER_SEC) {
+		/* Exact integer arithmetic for a snapped HZ. */
+		back = delta / clk->ns_den > (uint64_t)INT64_MAX / NSEC_PER_SEC ?
+			       (uint64_t)INT64_MAX :
+			       delta / clk->ns_den * NSEC_PER_SEC +
+				       delta % clk->ns_den * NSEC_PER_SEC / clk->ns_den;
+	} else {
+		measured = (long double)delta * clk->ns_num / clk->ns_den;
+		back = measured >= (long double)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)measured;
+	}
+	if (back > (uint64_t)INT64_MAX)
+		back = INT64_MAX;
+	if (ahead ? __builtin_add_overflow(clk->anchor_wall_ns, (int64_t)back, &wall) :
+		    __builtin_sub_overflow(clk->anchor_wall_ns, (int64_t)back, &wall))
+		return ahead ? INT64_MAX : INT64_MIN;
+	return wall;
 }
 
 size_t format_utc_ms(int64_t wall_ns, char *buf)
 {
-	int64_t ms = wall_ns >= 0 ? wall_ns / 1000000 : -((-wall_ns + 999999) / 1000000);
-	time_t sec = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+	/* Rounded down, also before 1970 (and without negating INT64_MIN). */
+	int64_t ms = wall_ns / 1000000 - (wall_ns % 1000000 < 0);
+	time_t sec = (time_t)(ms / 1000 - (ms % 1000 < 0));
 	struct tm tm;
 	size_t len;
 

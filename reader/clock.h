@@ -12,7 +12,7 @@
 #define FLOW_CLOCK_DEFAULT_HZ 250
 
 struct flow_clock {
-	bool valid; /* some CPU recorded an anchor */
+	bool valid; /* some CPU recorded an anchor (one that fits int64 nanoseconds) */
 	uint64_t anchor_jiffies; /* J: the newest anchor's jiffies */
 	int64_t anchor_wall_ns; /* J as wall-clock time (ns since the epoch) */
 	/* Length of a jiffy: ns_num / ns_den ns (1e9 / HZ once snapped to a known HZ). */

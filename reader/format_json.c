@@ -49,6 +49,9 @@ static void json_begin(struct emit_ctx *ec)
 	put_str(ec->out, t);
 	putc_unlocked('"', ec->out);
 	field_str(ec->out, "pin_path", ec->opts->pin_path);
+	/* Counts since the previous drain, reset now (--drain). */
+	if (ec->opts->drain)
+		put_str(ec->out, ",\"drained\":true");
 	/* Rates are (this read - the previous) / interval_s. */
 	if (ec->rate_interval_s > 0)
 		fprintf(ec->out, ",\"interval_s\":%.6f", ec->rate_interval_s);

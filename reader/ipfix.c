@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,8 +325,8 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-int ipfix_parse_collector(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
-			  char *msg, size_t msglen)
+static int split_collector(const char *spec, char *host, size_t hostlen, char *port,
+			   size_t portlen, char *msg, size_t msglen)
 {
 	const char *h = spec, *p = NULL, *colon;
 	size_t hlen;
@@ -383,6 +384,18 @@ int ipfix_parse_collector(const char *spec, char *host, size_t hostlen, char *po
 	else
 		snprintf(port, portlen, "%d", IPFIX_DEFAULT_PORT);
 	return 0;
+}
+
+int ipfix_parse_collector(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
+			  char *msg, size_t msglen)
+{
+	int err = split_collector(spec, host, hostlen, port, portlen, msg, msglen);
+
+	/* The spec is echoed: whatever it holds, the reason stays one printable line. */
+	for (char *c = msg; err && msglen && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return err;
 }
 
 static int check_options(const struct ipfix_options *in, struct ipfix_options *out, char *msg,
@@ -636,6 +649,29 @@ int ipfix_exporter_add(struct ipfix_exporter *exp, const struct ipfix_flow *flow
 	begin_message(exp);
 	/* An empty message always has room for one record. */
 	ipfix_msg_add_flow(&exp->cur, flow);
+	return err;
+}
+
+int ipfix_exporter_probe(struct ipfix_exporter *exp, int timeout_ms, char *msg, size_t msglen)
+{
+	struct pollfd pfd = { .fd = exp->fd, .events = POLLERR };
+	socklen_t len = sizeof(int);
+	int err, soerr = 0;
+
+	if (!exp->cur_open)
+		begin_message(exp);
+	err = end_message(exp, true);
+	/* Pacing starts with the first data: the wait below is no credit for a burst. */
+	exp->pace_start_ns = 0;
+	exp->pace_records = 0;
+	/* An error already queued, or one that arrives within the timeout. */
+	if (!err && poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & POLLERR) &&
+	    !getsockopt(exp->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) && soerr)
+		err = -soerr;
+	if (err)
+		snprintf(msg, msglen, "IPFIX collector %s does not take messages: %s%s", exp->peer,
+			 strerror(-err),
+			 err == -ECONNREFUSED ? " (nothing listens on that port)" : "");
 	return err;
 }
 

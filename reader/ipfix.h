@@ -184,6 +184,17 @@ int ipfix_exporter_open_host(struct ipfix_exporter **expp, const char *host, uin
  */
 int ipfix_exporter_add(struct ipfix_exporter *exp, const struct ipfix_flow *flow);
 
+/*
+ * Sends the templates in a message of their own at once, then waits up to
+ * timeout_ms for the collector's host to refuse it (an ICMP port or host
+ * unreachable, which the connected socket reports).  Returns 0 when
+ * nothing came back (UDP cannot tell more: a host that stays silent may
+ * still drop everything), else -errno (-ECONNREFUSED: nothing listens on
+ * that port) with one line in msg.  A caller about to do something it
+ * cannot undo (a drain) checks the collector this way first.
+ */
+int ipfix_exporter_probe(struct ipfix_exporter *exp, int timeout_ms, char *msg, size_t msglen);
+
 /* Sends everything queued, including a partly filled message. */
 int ipfix_exporter_flush(struct ipfix_exporter *exp);
 

@@ -39,6 +39,9 @@ enum reader_sort {
 /* --watch at most a day; --top at most this many rows. */
 #define READER_MAX_WATCH_S 86400UL
 #define READER_MAX_TOP 100000000UL
+/* --ipfix-rate: default and largest (records per second). */
+#define READER_DEFAULT_IPFIX_RATE 200000UL
+#define READER_MAX_IPFIX_RATE 100000000UL
 
 struct reader_opts {
 	const char *pin_path;
@@ -50,6 +53,15 @@ struct reader_opts {
 	unsigned long watch_s; /* 0: read once */
 	bool views[VIEW_COUNT];
 	bool prometheus_flows; /* per-flow series in the Prometheus format */
+	bool views_given; /* VIEWs named on the command line */
+	bool print; /* some view goes to the output (stdout or --output) */
+	/* Export (docs/EXPORT.md). */
+	bool drain; /* report the counts and reset them, exactly once */
+	const char *output; /* --output FILE, replaced atomically; NULL: stdout */
+	const char *ipfix; /* --ipfix collector, HOST[:PORT]; NULL: none */
+	unsigned long odid; /* IPFIX observation domain ID */
+	unsigned long mtu; /* IPFIX message size; 0: IPFIX_DEFAULT_MTU */
+	unsigned long ipfix_rate; /* records per second; 0: unpaced */
 	int verbose;
 	bool help;
 	bool version;

@@ -523,31 +523,20 @@ static int emit_sources_and_flows(struct report *r, const struct snapshot_tables
 	return err;
 }
 
-int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus)
+/* The views asked for, in order; the snapshot is read already. */
+static int print_views(struct report *r, const struct snapshot_tables *t, struct snapshot *s)
 {
 	const struct reader_opts *o = r->opts;
 	struct iface_total *ifaces = NULL;
 	struct collected col = {};
 	struct totals_view tv;
-	struct snapshot s;
 	int err;
 
-	if (r->rates) {
-		rate_round_begin(r->rates);
-		r->ec.rate_interval_s = r->rates->have_prev ?
-			(r->rates->cur_ns - r->rates->prev_ns) / 1e9 : 0;
-	}
-	err = snapshot_read(t, clock_fd, ncpus, &s);
-	if (err)
-		return err;
-	r->ec.read_wall_ns = now_ns(CLOCK_REALTIME);
-	ifaces = calloc(s.ifaces.n ? s.ifaces.n : 1, sizeof(*ifaces));
-	if (!ifaces) {
-		err = -ENOMEM;
-		goto out;
-	}
-	build_totals(r, &s, ifaces, &tv);
-	err = collect(r, t, &s, &col);
+	ifaces = calloc(s->ifaces.n ? s->ifaces.n : 1, sizeof(*ifaces));
+	if (!ifaces)
+		return -ENOMEM;
+	build_totals(r, s, ifaces, &tv);
+	err = collect(r, t, s, &col);
 	if (err)
 		goto out;
 	/* The table's fill level belongs to the totals (and Prometheus' flows view). */
@@ -559,24 +548,83 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 		tv.flow_entries = col.table_entries;
 		tv.flow_entries_known = true;
 	}
-	layout_hints(r, &s);
+	layout_hints(r, s);
 	r->ec.totals = &tv;
-	r->ec.clock = &s.clock;
+	r->ec.clock = &s->clock;
 	r->em->begin(&r->ec);
 	if (o->views[VIEW_TOTALS])
 		r->em->totals(&r->ec, &tv);
 	if (o->views[VIEW_PROTOCOLS])
-		err = emit_protocols(r, &s);
+		err = emit_protocols(r, s);
 	if (!err)
-		err = emit_sources_and_flows(r, t, &s, &col);
+		err = emit_sources_and_flows(r, t, s, &col);
 	if (!err)
 		r->em->end(&r->ec);
 	r->ec.totals = NULL;
-	if (r->rates)
-		rate_round_end(r->rates);
 out:
 	collected_free(&col);
 	free(ifaces);
+	return err;
+}
+
+static void sum_read(struct report *r, const struct snapshot *s)
+{
+	struct iface_total t;
+	size_t i;
+
+	r->read_packets = r->read_bytes = 0;
+	for (i = 0; i < s->ifaces.n; i++) {
+		iface_total_of(&s->ifaces.v[i], &t);
+		r->read_packets += t.all.packets;
+		r->read_bytes += t.all.bytes;
+	}
+}
+
+struct sink_walk {
+	struct report *r;
+	const struct flow_clock *clk;
+};
+
+static int on_sink_flow(const struct flow_record *f, void *ctx)
+{
+	struct sink_walk *w = ctx;
+	struct report *r = w->r;
+
+	if (!iface_filter_match(&r->filter, f->key.ifindex))
+		return 0;
+	r->sink_err = r->sink(f, w->clk, r->ec.read_wall_ns, r->sink_ctx);
+	/* Any value stops the walk; sink_err tells it from a read error. */
+	return r->sink_err ? 1 : 0;
+}
+
+int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus)
+{
+	struct snapshot s;
+	int err = 0, ret;
+
+	if (r->rates) {
+		rate_round_begin(r->rates);
+		r->ec.rate_interval_s = r->rates->have_prev ?
+			(r->rates->cur_ns - r->rates->prev_ns) / 1e9 : 0;
+	}
+	r->sink_err = 0;
+	err = snapshot_read(t, clock_fd, ncpus, &s);
+	if (err)
+		return err;
+	r->ec.read_wall_ns = now_ns(CLOCK_REALTIME);
+	sum_read(r, &s);
+	if (r->opts->print)
+		err = print_views(r, t, &s);
+	/* After a failed write the flows still go out: a drain has nowhere else to put them. */
+	if (r->sink && (!err || ferror(r->ec.out))) {
+		struct sink_walk w = { .r = r, .clk = &s.clock };
+
+		ret = snapshot_walk_flows(t->flows_fd, &s.cache, on_sink_flow, &w, NULL);
+		if (ret && !r->sink_err && !err)
+			err = ret;
+	}
+	if (r->rates && !err)
+		rate_round_end(r->rates);
 	snapshot_free(&s);
 	return err;
 }

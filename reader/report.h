@@ -46,8 +46,22 @@ void rate_memory_free(struct rate_memory *rm);
 void rate_track(struct rate_memory *rm, __u8 tag, const void *id, size_t len, __u64 packets,
 		__u64 bytes, struct rate *out);
 
+/*
+ * Where every flow goes besides the printed views (--ipfix): called once
+ * for each flow the interface filter lets through, after the views are
+ * written; with the clock to turn its jiffies into wall-clock time and
+ * the wall-clock time of the read.  Non-zero stops the walk.
+ */
+typedef int (*flow_sink_fn)(const struct flow_record *f, const struct flow_clock *clk,
+			    int64_t read_wall_ns, void *ctx);
+
 struct report {
 	const struct reader_opts *opts;
+	flow_sink_fn sink; /* NULL: none */
+	void *sink_ctx;
+	int sink_err; /* what the sink last returned (report_run does not return it) */
+	/* Every frame of the last read, all interfaces (for messages about a drain). */
+	__u64 read_packets, read_bytes;
 	struct iface_filter filter;
 	const struct emitter *em;
 	struct emit_ctx ec; /* persists between --watch rounds */
@@ -58,9 +72,10 @@ void report_init(struct report *r, const struct reader_opts *opts, FILE *out,
 		 struct rate_memory *rates);
 
 /*
- * Read the given tables (and the clock anchors, clock_fd < 0: none) and
- * write the selected views.  -errno when reading failed, possibly after
- * part of the output was written.
+ * Read the given tables (and the clock anchors, clock_fd < 0: none), write
+ * the selected views (if opts->print) and hand every flow to the sink (if
+ * any).  -errno when reading failed, possibly after part of the output
+ * was written; a sink's error is in r->sink_err instead.
  */
 int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus);
 

@@ -126,8 +126,13 @@ static int walk_percpu_array(int fd, size_t value_size, int ncpus,
 
 	if (!room)
 		room = 1;
+	/*
+	 * Zeroed, although the kernel fills what is read: memcheck does not
+	 * know BPF_MAP_LOOKUP_BATCH and would take its results for
+	 * uninitialised memory (tests/test-valgrind.sh).
+	 */
 	keys = calloc(room, sizeof(*keys));
-	values = malloc((size_t)room * per_entry);
+	values = calloc(room, per_entry);
 	if (!keys || !values) {
 		ret = -ENOMEM;
 		goto out;
@@ -326,8 +331,9 @@ struct flow_batch {
 
 static int alloc_flow_batch(struct flow_batch *b)
 {
-	b->keys = malloc(FLOW_BATCH * sizeof(*b->keys));
-	b->values = malloc(FLOW_BATCH * sizeof(*b->values));
+	/* Zeroed for memcheck, as in walk_percpu_array(). */
+	b->keys = calloc(FLOW_BATCH, sizeof(*b->keys));
+	b->values = calloc(FLOW_BATCH, sizeof(*b->values));
 	if (b->keys && b->values)
 		return 0;
 	free(b->keys);

@@ -7,7 +7,8 @@ PACKAGES=(
 	make gcc clang llvm pkg-config libxdp-dev libbpf-dev libelf-dev zlib1g-dev
 	xdp-tools bpftool iproute2 kmod netbase python3 tmux netsniff-ng
 	prometheus nfdump tshark qemu-system-x86 busybox-static cpio
-	libclang-rt-14-dev man-db groff-base systemd libcap2-bin
+	libclang-rt-14-dev man-db groff-base systemd libcap2-bin time scdoc
+	valgrind
 )
 
 missing=()

@@ -936,6 +936,11 @@ test_veth() {
 
 test_streaming_memory() {
 	local P7 out
+	if [ "${XDPFLOW_VM:-}" = 1 ] && [ -z "${XDPFLOW_VM_FULL:-}" ]; then
+		xf_skip "streaming: 300,000 flows within 16 MiB of data" \
+			"~20 s under the VM tier's software emulation, over its 3-minute budget; runs on the host (XDPFLOW_VM_FULL=1 runs it here)"
+		return
+	fi
 	xf_pin_dir P7 stream
 	if ! out=$(feed --pin-path "$P7" --max-flows 400000 --generate 300000 2>&1); then
 		xf_fail "streaming: feed 300,000 flows" "$out"

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* --drain: swap fresh tables into the outer maps and hand back the old ones, whose counts are final. */
+#ifndef XDPFLOW_DRAIN_H
+#define XDPFLOW_DRAIN_H
+
+#include <stddef.h>
+#include "pin.h"
+#include "snapshot.h"
+
+/*
+ * Exactly-once drains (docs/DESIGN.md, "Exactly-once drains").
+ *
+ * The program finds its three tables through the outer maps' slot 0 on
+ * every frame.  A drain creates three empty tables shaped like the current
+ * ones, then puts them in, one outer map after the other, in the order
+ * flow cache, flow table, stats; the kernel returns from each outer-map
+ * update only after an RCU grace period, so no program still holds the
+ * table it replaced.  A frame's counts live in exactly one table at any
+ * time (a flow-cache entry, or, once evicted, the flow table and the
+ * stats); an eviction from a cache entry writes the flow table and the
+ * stats, so those are swapped after the cache and the stats last: once the
+ * third update returned, nothing writes any old table again, and the old
+ * tables together hold every count made since the previous drain, once.
+ *
+ * The fresh tables are all created before the first swap, so running out
+ * of memory leaves everything as it was.  Should an update still fail
+ * half-way, the tables not swapped keep counting for the next drain and
+ * their unused fresh copies (empty) stand in for them in *old: every count
+ * is still reported exactly once.  *swapped says how many were swapped.
+ *
+ * pm must be opened writable; the caller holds pin_lock() on its folder.
+ * Returns 0 (all three swapped), or -errno with *old usable when
+ * *swapped > 0, or closed when *swapped == 0.
+ */
+int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, int *swapped);
+
+/*
+ * Everything a drain does before reporting: lock the pin folder, open it
+ * writable, swap (drain_swap), unlock.  On error a one-line explanation
+ * is in msg.  Returns like drain_swap (and -errno of pin_open/pin_lock
+ * with nothing swapped).  *pm is left open on success (the clock map and
+ * CPU count are needed to report); close it with pin_close().
+ */
+int drain_tables(const char *dir, struct pin_maps *pm, struct snapshot_tables *old, int *swapped,
+		 char *msg, size_t msglen);
+
+#endif /* XDPFLOW_DRAIN_H */

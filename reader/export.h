@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* --ipfix: the reader's flows as IPFIX records (reader/ipfix.c sends them). */
+#ifndef XDPFLOW_EXPORT_H
+#define XDPFLOW_EXPORT_H
+
+#include <stdint.h>
+#include "clock.h"
+#include "ipfix.h"
+#include "snapshot.h"
+
+/*
+ * One flow as an IPFIX record: addresses as in the key, ports in host
+ * order (ICMP: type << 8 | code in the destination port, as the key
+ * holds it), IP octets from ip_bytes and layer-2 octets from bytes, TCP
+ * flags, the ingress interface, and the first and last frame's times in
+ * Unix milliseconds (the read's own time when the program has recorded no
+ * clock anchor yet).
+ */
+void flow_to_ipfix(const struct flow_record *f, const struct flow_clock *clk, int64_t read_wall_ns,
+		   struct ipfix_flow *out);
+
+/* A report sink (struct report .sink) that queues every flow on an exporter. */
+struct ipfix_sink {
+	struct ipfix_exporter *exp;
+	uint64_t flows; /* handed to the exporter */
+};
+
+int ipfix_sink_flow(const struct flow_record *f, const struct flow_clock *clk, int64_t read_wall_ns,
+		    void *ctx);
+
+#endif /* XDPFLOW_EXPORT_H */
