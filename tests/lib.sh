@@ -13,7 +13,7 @@
 # Maps:        xf_map_counts PINDIR > JSON; xf_compare EXPECT ACTUAL IFINDEX
 #
 # Ground truth comes from the frames the test builds (xf_gen_frames), never from xdpflow's
-# own code; xf_map_counts reads the pinned maps with bpftool and decodes them here.
+# own code; xf_map_counts reads the pinned maps with the bpf(2) syscall and decodes them here.
 
 XF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XF_BUILD=${BUILD:-$XF_ROOT/build}
@@ -227,23 +227,93 @@ print(json.dumps(out))
 PY
 }
 
-# xf_map_counts PINDIR: the pinned maps, decoded here from bpftool's raw bytes into
+# xf_map_counts PINDIR: the pinned maps, decoded here from bpf(2)'s raw bytes into
 # {"IFINDEX": {"non_ip", "malformed", "unrecorded", "proto", "total", "flows",
 #  "table_flows"}}.  Layout of pin/xdpflow_abi.h version 1; the flow cache is merged.
 xf_map_counts() {
 	python3 - "$1" <<'PY'
-import json, struct, subprocess, sys
+import ctypes, json, os, platform, struct, sys
 
+# The maps are read with the bpf(2) syscall itself (BPF_OBJ_GET, BPF_MAP_GET_NEXT_KEY,
+# BPF_MAP_LOOKUP_ELEM): independent of xdpflow's code, and much faster than parsing
+# bpftool's JSON of the 8 KiB-per-CPU stats values (seconds per read under emulation).
 d = sys.argv[1]
-def bpftool(*args):
-    return json.loads(subprocess.run(("bpftool", "-j", "map", "dump") + args, check=True,
-                                     capture_output=True, text=True).stdout or "[]")
-def raw(hexlist):
-    return bytes(int(x, 16) for x in hexlist)
-def inner(name):
-    return struct.unpack("<I", raw(bpftool("pinned", "%s/%s" % (d, name))[0]["value"]))[0]
-def per_cpu(entry):
-    return [raw(v["value"]) for v in entry["values"]]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+NR_BPF = {"x86_64": 321, "aarch64": 280}[platform.machine()]
+def bpf(cmd, attr):
+    r = libc.syscall(ctypes.c_long(NR_BPF), ctypes.c_long(cmd), attr, ctypes.c_long(len(attr)))
+    if r < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "bpf(%d): %s" % (cmd, os.strerror(e)))
+    return r
+def addr(buf):
+    return ctypes.addressof(buf)
+def possible_cpus():
+    n = 0
+    for part in open("/sys/devices/system/cpu/possible").read().strip().split(","):
+        lo, _, hi = part.partition("-")
+        n = max(n, int(hi or lo) + 1)
+    return n
+NCPUS = possible_cpus()
+def map_info(fd):
+    info = ctypes.create_string_buffer(80)
+    attr = ctypes.create_string_buffer(128)
+    struct.pack_into("<IIQ", attr, 0, fd, len(info), addr(info))
+    bpf(15, attr)  # BPF_OBJ_GET_INFO_BY_FD
+    return struct.unpack_from("<IIIII", info, 0)  # type, id, key_size, value_size, max_entries
+def lookup(fd, key, vsize):
+    k = ctypes.create_string_buffer(key, len(key))
+    v = ctypes.create_string_buffer(vsize)
+    attr = ctypes.create_string_buffer(128)
+    struct.pack_into("<IIQQQ", attr, 0, fd, 0, addr(k), addr(v), 0)
+    try:
+        bpf(1, attr)  # BPF_MAP_LOOKUP_ELEM
+    except OSError as e:
+        if e.errno == 2:
+            return None
+        raise
+    return v.raw
+def entries(fd):
+    mtype, _, ksize, vsize, _ = map_info(fd)
+    percpu = mtype in (5, 6, 10)  # PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH
+    step = (vsize + 7) // 8 * 8
+    size = step * NCPUS if percpu else vsize
+    cur, out = None, []
+    while True:
+        nxt = ctypes.create_string_buffer(ksize)
+        keybuf = ctypes.create_string_buffer(cur, ksize) if cur is not None else None
+        attr = ctypes.create_string_buffer(128)
+        struct.pack_into("<IIQQ", attr, 0, fd, 0, addr(keybuf) if keybuf is not None else 0, addr(nxt))
+        try:
+            bpf(4, attr)  # BPF_MAP_GET_NEXT_KEY
+        except OSError as e:
+            if e.errno == 2:
+                return out
+            raise
+        cur = nxt.raw
+        v = lookup(fd, cur, size)
+        if v is None:
+            continue
+        out.append((cur, [v[i * step:i * step + vsize] for i in range(NCPUS)] if percpu else v))
+def open_fd(path):
+    p = ctypes.create_string_buffer(path.encode())
+    attr = ctypes.create_string_buffer(128)
+    struct.pack_into("<QII", attr, 0, addr(p), 0, 1 << 3)  # BPF_F_RDONLY
+    return bpf(7, attr)  # BPF_OBJ_GET
+def inner_fd(name):
+    outer = open_fd("%s/%s" % (d, name))
+    inner_id = struct.unpack("<I", lookup(outer, struct.pack("<I", 0), 4))[0]
+    os.close(outer)
+    attr = ctypes.create_string_buffer(128)
+    struct.pack_into("<III", attr, 0, inner_id, 0, 1 << 3)
+    return bpf(14, attr)  # BPF_MAP_GET_FD_BY_ID, read-only
+def dump(name):
+    fd = inner_fd(name)
+    try:
+        return entries(fd)
+    finally:
+        os.close(fd)
 
 res = {}
 def iface(ifindex):
@@ -253,8 +323,8 @@ def bump(c, p, b):
     c[0] += p
     c[1] += b
 
-for entry in bpftool("id", str(inner("xdpflow_stats"))):
-    for v in per_cpu(entry):
+for _, values in dump("xdpflow_stats"):
+    for v in values:
         ifindex = struct.unpack_from("<I", v, 0)[0]
         if not ifindex:
             continue
@@ -279,12 +349,12 @@ def flow_key(k):
         sport, dport = dport >> 8, dport & 0xff
     return ifindex, "%d %d %s %s %d %d" % (family, proto, src[:n].hex(), dst[:n].hex(), sport, dport)
 
-for entry in bpftool("id", str(inner("xdpflow_flows"))):
-    ifindex, key = flow_key(raw(entry["key"]))
+for k, _ in dump("xdpflow_flows"):
+    ifindex, key = flow_key(k)
     iface(ifindex)["flows"].add(key)
     iface(ifindex)["table_flows"] += 1
-for entry in bpftool("id", str(inner("xdpflow_fcache"))):
-    for v in per_cpu(entry):
+for _, values in dump("xdpflow_fcache"):
+    for v in values:
         packets, nbytes = struct.unpack_from("<QQ", v, 48)
         if not packets:
             continue
