@@ -81,6 +81,7 @@ static int add_stats(const struct pin_maps *pm, struct iface_table *t)
 			add(&c->non_ip, &s->non_ip);
 			add(&c->malformed, &s->malformed);
 			add(&c->unrecorded, &s->unrecorded);
+			c->unrecorded_flows += s->unrecorded_flows;
 			for (fam = 0; fam < 2; fam++)
 				for (p = 0; p < 256; p++)
 					add(&c->proto[fam][p], &s->proto[fam][p]);

@@ -12,6 +12,7 @@ struct iface_counts {
 	struct xdpflow_counter non_ip;
 	struct xdpflow_counter malformed;
 	struct xdpflow_counter unrecorded;
+	__u64 unrecorded_flows; /* flow records the full table refused */
 	struct xdpflow_counter proto[2][256]; /* [XDPFLOW_FAMILY_*][IP protocol] */
 };
 

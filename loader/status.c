@@ -169,6 +169,7 @@ static int print_fill(const struct loader_opts *o)
 {
 	struct iface_counts *ifs = NULL;
 	struct xdpflow_counter unrecorded = {}, total;
+	__u64 unrecorded_flows = 0;
 	struct pin_maps pm;
 	char msg[512], name[64];
 	__u64 used;
@@ -191,12 +192,14 @@ static int print_fill(const struct loader_opts *o)
 	for (i = 0; i < n; i++) {
 		unrecorded.packets += ifs[i].unrecorded.packets;
 		unrecorded.bytes += ifs[i].unrecorded.bytes;
+		unrecorded_flows += ifs[i].unrecorded_flows;
 	}
 	printf("flow table:    %llu of %u flows used (%.1f%%)\n", (unsigned long long)used,
 	       pm.max_flows, pm.max_flows ? 100.0 * used / pm.max_flows : 0.0);
-	printf("not recorded:  %llu packets, %llu bytes (flows the full table refused; "
-	       "still counted per protocol)\n",
-	       (unsigned long long)unrecorded.packets, (unsigned long long)unrecorded.bytes);
+	printf("not recorded:  %llu packets, %llu bytes in %llu flow records (flows the full "
+	       "table refused; still counted per protocol)\n",
+	       (unsigned long long)unrecorded.packets, (unsigned long long)unrecorded.bytes,
+	       (unsigned long long)unrecorded_flows);
 	printf("counted:       %s\n", n ? "" : "nothing yet");
 	if (n)
 		printf("  %-24s %14s %16s\n", "INTERFACE", "PACKETS", "BYTES");

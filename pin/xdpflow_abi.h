@@ -11,7 +11,7 @@
  * max_entries differ, so an old pin folder can never be silently mixed with
  * a new program.
  */
-#define XDPFLOW_LAYOUT_VERSION 1
+#define XDPFLOW_LAYOUT_VERSION 2
 
 /* Pin (and kernel) names of the maps; at most 15 characters each. */
 #define XDPFLOW_MAP_LAYOUT "xdpflow_layout"
@@ -78,6 +78,12 @@ struct xdpflow_iface_stats {
 	/* evicted IP frames (also in proto[]) whose flow the full table refused */
 	struct xdpflow_counter unrecorded;
 	struct xdpflow_counter proto[2][256]; /* [family index][IP protocol] */
+	/*
+	 * Flow records the full table refused: evicted cache entries whose
+	 * packets went to .unrecorded (a flow refused again counts again).
+	 * Added in layout version 2.
+	 */
+	__u64 unrecorded_flows;
 };
 
 /*

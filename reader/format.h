@@ -27,6 +27,7 @@ struct iface_total {
 	struct xdpflow_counter non_ip;
 	struct xdpflow_counter malformed;
 	struct xdpflow_counter unrecorded; /* IP frames the full flow table did not take */
+	__u64 unrecorded_flows; /* flow records it refused */
 	struct rate rate;
 };
 

@@ -10,7 +10,7 @@
 
 static const char *const headers[VIEW_COUNT] = {
 	[VIEW_TOTALS] = "view,ifindex,ifname,packets,bytes,ip,ip_bytes,non_ip,non_ip_bytes,"
-			"malformed,malformed_bytes,unrecorded_packets,unrecorded_bytes,"
+			"malformed,malformed_bytes,unrecorded_packets,unrecorded_bytes,unrecorded_flows,"
 			"flow_table_capacity,flow_table_used",
 	[VIEW_PROTOCOLS] = "view,ifindex,ifname,family,proto,name,packets,bytes",
 	[VIEW_SOURCES] = "view,ifindex,ifname,family,addr,flows,packets,bytes",
@@ -77,6 +77,7 @@ static void class_cols(FILE *f, const struct iface_total *t)
 	sep_u64(f, t->malformed.bytes);
 	sep_u64(f, t->unrecorded.packets);
 	sep_u64(f, t->unrecorded.bytes);
+	sep_u64(f, t->unrecorded_flows);
 }
 
 /* The first row sums every selected interface (ifindex and ifname empty); then one per interface. */

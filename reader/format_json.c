@@ -69,6 +69,7 @@ static void class_fields(FILE *f, const struct iface_total *t)
 	field_u64(f, "malformed_bytes", t->malformed.bytes);
 	field_u64(f, "unrecorded_packets", t->unrecorded.packets);
 	field_u64(f, "unrecorded_bytes", t->unrecorded.bytes);
+	field_u64(f, "unrecorded_flows", t->unrecorded_flows);
 	field_rate(f, &t->rate);
 }
 

@@ -45,6 +45,10 @@ static const struct family_desc fam_unrecorded_bytes = {
 	"xdpflow_unrecorded_bytes_total", "counter",
 	"Bytes of IP frames missing from the flow and source views (flow table full)."
 };
+static const struct family_desc fam_unrecorded_flows = {
+	"xdpflow_unrecorded_flows_total", "counter",
+	"Flow records the full flow table refused (a flow refused again counts again)."
+};
 static const struct family_desc fam_proto_packets = {
 	"xdpflow_packets_total", "counter", "IP frames received, per IP family and protocol."
 };
@@ -167,6 +171,11 @@ static void prom_totals(struct emit_ctx *ec, const struct totals_view *t)
 	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		iface_family(ec->out, t, families[i].packets, families[i].class, false);
 		iface_family(ec->out, t, families[i].bytes, families[i].class, true);
+	}
+	family_header(ec->out, &fam_unrecorded_flows);
+	for (i = 0; i < t->n_ifaces; i++) {
+		sample_start(ec->out, &fam_unrecorded_flows, t->ifaces[i].ifindex);
+		sample_end(ec->out, t->ifaces[i].unrecorded_flows);
 	}
 }
 

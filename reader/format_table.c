@@ -324,8 +324,10 @@ static void table_end(struct emit_ctx *ec)
 
 	if (!t || !t->sum.unrecorded.packets)
 		return;
-	fprintf(ec->out, "\nflow table full: %llu packets (%s) not recorded per flow; raise --max-flows\n",
-		(unsigned long long)t->sum.unrecorded.packets, human_bytes(t->sum.unrecorded.bytes, b));
+	fprintf(ec->out, "\nflow table full: %llu packets (%s) not recorded per flow, in %llu flow "
+		"records it refused; raise --max-flows\n",
+		(unsigned long long)t->sum.unrecorded.packets, human_bytes(t->sum.unrecorded.bytes, b),
+		(unsigned long long)t->sum.unrecorded_flows);
 }
 
 const struct emitter emit_table = {

@@ -243,6 +243,7 @@ static void iface_total_of(const struct iface_counts *ic, struct iface_total *t)
 	t->non_ip = ic->non_ip;
 	t->malformed = ic->malformed;
 	t->unrecorded = ic->unrecorded;
+	t->unrecorded_flows = ic->unrecorded_flows;
 	t->all = t->ip;
 	add(&t->all, &t->non_ip);
 	add(&t->all, &t->malformed);
@@ -255,6 +256,7 @@ static void sum_total(struct iface_total *sum, const struct iface_total *t)
 	add(&sum->non_ip, &t->non_ip);
 	add(&sum->malformed, &t->malformed);
 	add(&sum->unrecorded, &t->unrecorded);
+	sum->unrecorded_flows += t->unrecorded_flows;
 }
 
 /* Per selected interface and summed; ifaces must hold s->ifaces.n entries. */

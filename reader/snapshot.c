@@ -174,6 +174,7 @@ static int add_stats_slot(const void *values, size_t stride, int ncpus, void *ct
 		add_counter(&ic->non_ip, &v->non_ip);
 		add_counter(&ic->malformed, &v->malformed);
 		add_counter(&ic->unrecorded, &v->unrecorded);
+		ic->unrecorded_flows += v->unrecorded_flows;
 		for (f = 0; f < 2; f++)
 			for (p = 0; p < 256; p++)
 				add_counter(&ic->proto[f][p], &v->proto[f][p]);

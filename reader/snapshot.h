@@ -31,6 +31,7 @@ struct iface_counts {
 	struct xdpflow_counter non_ip;
 	struct xdpflow_counter malformed;
 	struct xdpflow_counter unrecorded; /* also in proto[] */
+	__u64 unrecorded_flows; /* flow records the full table refused */
 	/* The stats' proto[] plus the live flow-cache entries: complete. */
 	struct xdpflow_counter proto[2][256];
 };

@@ -209,6 +209,11 @@ def cmd_check_full(reader_json, expect_path, status_file, table_file, capacity):
     unrec = [t["unrecorded_packets"], t["unrecorded_bytes"]]
     if unrec[0] <= 0:
         errors.append("no packets reported as not recorded")
+    # Each refused record holds at least one packet of one flow that is missing from
+    # the table, so: 1 <= refused records <= refused packets.
+    urf = t["unrecorded_flows"]
+    if not 1 <= urf <= unrec[0]:
+        errors.append("unrecorded_flows %d not within 1..%d" % (urf, unrec[0]))
     if [recorded[0] + unrec[0], recorded[1] + unrec[1]] != exp["total"]:
         errors.append("flows %s + not recorded %s != sent %s" % (recorded, unrec, exp["total"]))
     if t["flow_table_capacity"] != int(capacity) or t["flow_table_used"] != int(capacity):
@@ -219,16 +224,16 @@ def cmd_check_full(reader_json, expect_path, status_file, table_file, capacity):
             errors.append("flow record %s is not one sent, or its bytes are off" % f)
             break
     status = open(status_file).read()
-    m = re.search(r"^not recorded: +(\d+) packets, (\d+) bytes", status, re.M)
-    if not m or [int(m.group(1)), int(m.group(2))] != unrec:
+    m = re.search(r"^not recorded: +(\d+) packets, (\d+) bytes in (\d+) flow records", status, re.M)
+    if not m or [int(m.group(1)), int(m.group(2)), int(m.group(3))] != unrec + [urf]:
         errors.append("status 'not recorded' line %s != reader's %s" % (m and m.group(0), unrec))
     table = open(table_file).read()
-    m = re.search(r"^flow table full: (\d+) packets .* not recorded per flow", table, re.M)
-    if not m or int(m.group(1)) != unrec[0]:
+    m = re.search(r"^flow table full: (\d+) packets .* not recorded per flow, in (\d+) flow records", table, re.M)
+    if not m or [int(m.group(1)), int(m.group(2))] != [unrec[0], urf]:
         errors.append("table completeness line %s != %d packets" % (m and m.group(0), unrec[0]))
     if errors:
         sys.exit("; ".join(errors))
-    print("%d flows into a table of %s: %d packets, %d bytes not recorded" % (exp["flows"], capacity, unrec[0], unrec[1]))
+    print("%d flows into a table of %s: %d packets, %d bytes in %d flow records not recorded" % (exp["flows"], capacity, unrec[0], unrec[1], urf))
 
 def check_output(path, exp, drained):
     """One JSON output of the reader: parses, every record whole and consistent."""
@@ -458,22 +463,22 @@ test_pin_faults() {
 		xdpflow_fcache "ln -s /nonexistent xdpflow_fcache"
 	fault "one pin missing (counts in the rest)" "(xdpflow_clock is missing|holds only 4 of the 5 xdpflow pins, in use or holding counts).*detach --purge" \
 		xdpflow_clock "true"
-	fault "a map of the wrong type" "xdpflow_stats is not the map xdpflow layout version 1 expects \\(type 1, key 4, value 4" \
+	fault "a map of the wrong type" "xdpflow_stats is not the map xdpflow layout version 2 expects \\(type 1, key 4, value 4" \
 		xdpflow_stats "bpftool map create xdpflow_stats type hash key 4 value 4 entries 1 name xdpflow_stats"
-	fault "a map of the wrong value size" "xdpflow_clock is not the map xdpflow layout version 1 expects \\(type 6, key 4, value 16" \
+	fault "a map of the wrong value size" "xdpflow_clock is not the map xdpflow layout version 2 expects \\(type 6, key 4, value 16" \
 		xdpflow_clock "bpftool map create xdpflow_clock type percpu_array key 4 value 16 entries 1 name xdpflow_clock"
 	fault "an outer map with an empty slot" "xdpflow_flows holds no table" \
 		xdpflow_flows "bpftool map create /sys/fs/bpf/xdpflow-test-$$-inner type hash key 4 value 4 entries 8 name inner &&
 			bpftool map create xdpflow_flows type array_of_maps key 4 value 4 entries 1 name xdpflow_flows \
 				inner_map pinned /sys/fs/bpf/xdpflow-test-$$-inner && rm /sys/fs/bpf/xdpflow-test-$$-inner"
-	fault "an outer map holding a table of the wrong shape" "xdpflow_flows is not the map xdpflow layout version 1 expects \\(type 1, key 4, value 4" \
+	fault "an outer map holding a table of the wrong shape" "xdpflow_flows is not the map xdpflow layout version 2 expects \\(type 1, key 4, value 4" \
 		xdpflow_flows "bpftool map create /sys/fs/bpf/xdpflow-test-$$-inner type hash key 4 value 4 entries 8 name inner &&
 			bpftool map create xdpflow_flows type array_of_maps key 4 value 4 entries 1 name xdpflow_flows \
 				inner_map pinned /sys/fs/bpf/xdpflow-test-$$-inner &&
 			bpftool map update pinned xdpflow_flows key 0 0 0 0 value pinned /sys/fs/bpf/xdpflow-test-$$-inner &&
 			rm /sys/fs/bpf/xdpflow-test-$$-inner"
-	fault "another layout version" "xdpflow_layout has map layout version 2, this xdpflow uses version 1: run 'xdpflow-loader detach --purge" \
-		xdpflow_layout "bpftool map create xdpflow_layout type array key 4 value 4 entries 2 name xdpflow_layout"
+	fault "another layout version" "xdpflow_layout has map layout version 1, this xdpflow uses version 2: run 'xdpflow-loader detach --purge" \
+		xdpflow_layout "bpftool map create xdpflow_layout type array key 4 value 4 entries 1 name xdpflow_layout"
 	fault "a program at the layout's name" "xdpflow_layout is a pinned BPF program or link, not an xdpflow map" \
 		xdpflow_layout "bpftool prog load '$T/other.bpf.o' xdpflow_layout"
 	rm -f /sys/fs/bpf/xdpflow-test-$$-inner
@@ -499,7 +504,7 @@ test_pin_faults() {
 
 	# The way out of another layout version (and of a half set): detach --purge.
 	mv "$P/xdpflow_layout" "$P/stash-layout"
-	bpftool map create "$P/xdpflow_layout" type array key 4 value 4 entries 2 name xdpflow_layout
+	bpftool map create "$P/xdpflow_layout" type array key 4 value 4 entries 1 name xdpflow_layout
 	L detach --purge -p "$P" >"$T/out" 2>&1 && [ ! -e "$P/xdpflow_stats" ] && [ -e "$P/stash-layout" ] &&
 		xf_pass "pins: detach --purge removes pins of another layout, nothing else" ||
 		xf_fail "pins: detach --purge removes pins of another layout, nothing else" "$(cat "$T/out"; ls "$P")"

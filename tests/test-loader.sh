@@ -246,7 +246,7 @@ test_layout_mismatch() {
 	mkdir -p "$dir"
 	bpftool map create "$dir/xdpflow_layout" type array key 4 value 4 entries 99 name xdpflow_layout
 	expect_fail "layout: pins of another layout version are refused" \
-		"version 99.*version 1.*detach --purge" L attach -p "$dir" xb2
+		"version 99.*version 2.*detach --purge" L attach -p "$dir" xb2
 	has_no_xdp xb2 && [ "$(ls "$dir")" = xdpflow_layout ] &&
 		xf_pass "layout: nothing attached, nothing re-created" ||
 		xf_fail "layout: nothing attached, nothing re-created" "$(ls "$dir" | tr '\n' ' ')"

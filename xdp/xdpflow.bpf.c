@@ -338,6 +338,7 @@ static __always_inline void evict_flow(struct xdpflow_flowcache_entry *e)
 	if (flush_flow(e)) {
 		s->unrecorded.packets += e->counters.packets;
 		s->unrecorded.bytes += e->counters.bytes;
+		s->unrecorded_flows++;
 	}
 }
 

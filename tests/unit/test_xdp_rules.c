@@ -1145,6 +1145,56 @@ static void expect_full_table(struct tl_check *c, const struct tl_flows *fl,
 	}
 }
 
+/*
+ * Refused flow records: every flow sends BURST frames back to back on one CPU,
+ * so each of its cache entries holds exactly BURST packets, and every record the
+ * full table refuses carries BURST packets: refused records = unrecorded / BURST.
+ */
+#define BURST 3
+static void test_unrecorded_flows_counted(void)
+{
+	static struct many_want w[FULL_FLOWS];
+	struct tl_counts got;
+	struct tl_xdp small;
+	struct tl_check c;
+	cpu_set_t one_cpu, old;
+	unsigned int i, r;
+	__u32 verdict;
+	bool pinned;
+
+	tl_begin(&c, "unrecorded_flows_counted");
+	if (!tl_expect(&c, !tl_xdp_open(&small, SMALL_TABLE), "%s", tl_errmsg())) {
+		tl_end(&c, NULL);
+		return;
+	}
+	CPU_ZERO(&one_cpu);
+	CPU_SET(0, &one_cpu);
+	pinned = !sched_getaffinity(0, sizeof(old), &old) &&
+		 !sched_setaffinity(0, sizeof(one_cpu), &one_cpu);
+	tl_expect(&c, pinned, "cannot pin the test to CPU 0: %s", strerror(errno));
+	memset(w, 0, sizeof(w));
+	for (i = 0; pinned && i < FULL_FLOWS; i++)
+		for (r = 0; r < BURST; r++) {
+			struct tl_frame *f = many_frame(i, r, &w[i]);
+
+			if (!tl_expect(&c, !tl_xdp_run(&small, f->data, f->len, 0, &verdict) &&
+						   verdict == XDP_PASS,
+				       "flow %u frame %u: run failed or not XDP_PASS", i, r))
+				i = FULL_FLOWS;
+		}
+	if (pinned)
+		sched_setaffinity(0, sizeof(old), &old);
+	if (tl_expect(&c, !tl_read_counts(&small, LO_IFINDEX, &got), "reading maps: %s",
+		      tl_errmsg())) {
+		tl_expect(&c, got.unrecorded_flows > 0, "no refused flow record with a full table");
+		tl_expect_u64(&c, "unrecorded packets", got.unrecorded.packets,
+			      got.unrecorded_flows * BURST);
+	}
+	tl_end(&c, "%d flows x %d frames into %d entries: %llu flow records refused",
+	       FULL_FLOWS, BURST, SMALL_TABLE, (unsigned long long)got.unrecorded_flows);
+	tl_xdp_close(&small);
+}
+
 /* A flow table of 64: totals and protocols exact, flows + unrecorded = IP packets. */
 static void test_flow_table_full_exact(void)
 {
@@ -1248,6 +1298,7 @@ int main(int argc, char **argv)
 	test_ingress_ifindex_veth();
 	test_flow_cache_eviction_exact();
 	test_flow_table_full_exact();
+	test_unrecorded_flows_counted();
 	test_multi_buffer();
 	tl_xdp_close(&xdp);
 	return tl_summary();

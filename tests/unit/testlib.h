@@ -1287,6 +1287,7 @@ static inline void tl_stats_add(struct xdpflow_iface_stats *to, const struct xdp
 	tl_counter_add(&to->non_ip, &s->non_ip);
 	tl_counter_add(&to->malformed, &s->malformed);
 	tl_counter_add(&to->unrecorded, &s->unrecorded);
+	to->unrecorded_flows += s->unrecorded_flows;
 	for (f = 0; f < 2; f++)
 		for (p = 0; p < 256; p++)
 			tl_counter_add(&to->proto[f][p], &s->proto[f][p]);
@@ -1383,6 +1384,7 @@ out:
  */
 struct tl_counts {
 	struct xdpflow_counter non_ip, malformed, unrecorded;
+	__u64 unrecorded_flows;
 	struct xdpflow_counter proto[2][256]; /* [XDPFLOW_FAMILY_*][IP protocol] */
 	struct xdpflow_counter ip, total;
 };
@@ -1405,6 +1407,7 @@ static inline int tl_read_counts(struct tl_xdp *x, __u32 ifindex, struct tl_coun
 	c->non_ip = s->non_ip;
 	c->malformed = s->malformed;
 	c->unrecorded = s->unrecorded;
+	c->unrecorded_flows = s->unrecorded_flows;
 	memcpy(c->proto, s->proto, sizeof(c->proto));
 	for (i = 0; i < n; i++) {
 		struct xdpflow_counter add = { e[i].counters.packets, e[i].counters.bytes };
