@@ -51,7 +51,7 @@ Faults | After every pin fault: the same maps, every frame counted, nothing rese
 Faults | The interface disappears while attached: pins readable, status reports it gone, detach by stale name or ifindex succeeds, clean and purge tidy up | test-faults | ^gone:
 Faults | The loader killed with SIGKILL at random points of attach, detach, a first attach and a purge: status tells the truth (xdp-loader status, bpftool), attach and detach work, no orphaned programs, pins or dispatchers, counts kept | test-faults | ^kill:
 Faults | Two loaders racing attach/detach on the same and on different interfaces: status equals the kernel after every round, counts never reset | test-faults | ^race:
-Faults | Flow table full: totals and protocols exact, the packets and bytes not recorded counted and shown by reader (JSON, table) and status | test-faults | ^full:
+Faults | Flow table full: totals and protocols exact, the packets, bytes and flow records not recorded counted and shown by reader (JSON, table) and status | test-faults | ^full:
 Faults | Readers (and --drain) concurrent with attach/detach and traffic: no crash, every JSON output parses, no torn record | test-faults | ^concurrent:
 Faults | The deleted-interface, race and kill tests again under Debian's stock kernel (qemu), where libxdp's dispatcher and its pins are real (a smaller size: emulation is slow) | vm-guest-faults | ^(gone|race|kill|vm tier):
 Privileges | Pins 0600 (folder 0700) by default | test-privileges | ^modes:
