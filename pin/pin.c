@@ -465,36 +465,39 @@ int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer)
 	return fd < 0 ? -errno : fd;
 }
 
-int pin_swap_fresh(const struct pin_maps *pm, enum pin_map_id outer)
+int pin_fresh_table(const struct pin_maps *pm, enum pin_map_id outer, int *cur)
 {
 	struct bpf_map_info info;
-	__u32 zero = 0;
-	int old, fresh, err;
+	int fresh, err;
 
+	*cur = -1;
 	if (!pm->writable)
 		return -EPERM;
-	old = pin_open_current(pm, outer);
-	if (old < 0)
-		return old;
-	err = map_info(old, &info);
-	if (err)
-		goto fail;
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
-	fresh = bpf_map_create(info.type, info.name, info.key_size, info.value_size,
-			       info.max_entries, &opts);
-	if (fresh < 0) {
-		err = -errno;
-		goto fail;
+	*cur = pin_open_current(pm, outer);
+	if (*cur < 0) {
+		err = *cur;
+		*cur = -1;
+		return err;
 	}
-	/* Returns after an RCU grace period: no program still holds 'old'. */
-	err = bpf_map_update_elem(pm->fd[outer], &zero, &fresh, BPF_ANY) ? -errno : 0;
-	close(fresh);
-	if (err)
-		goto fail;
-	return old;
-fail:
-	close(old);
+	err = map_info(*cur, &info);
+	if (!err) {
+		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
+		fresh = bpf_map_create(info.type, info.name, info.key_size, info.value_size,
+				       info.max_entries, &opts);
+		if (fresh >= 0)
+			return fresh;
+		err = -errno;
+	}
+	close(*cur);
+	*cur = -1;
 	return err;
+}
+
+int pin_install_table(const struct pin_maps *pm, enum pin_map_id outer, int table)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(pm->fd[outer], &zero, &table, BPF_ANY) ? -errno : 0;
 }
 
 /* Does the table in slot 0 of the outer map pinned at path hold anything? 1, 0 or -errno. */

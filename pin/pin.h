@@ -73,13 +73,20 @@ void pin_close(struct pin_maps *pm);
 int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer);
 
 /*
- * Drain step: put a fresh, empty table of the same shape into slot 0 of
- * the outer map and return an fd of the table it replaced.  The kernel
- * returns from the update only after an RCU grace period, so once this
- * returns no XDP program writes the old table any more: whatever it holds
- * is final.  pm must be writable; callers hold pin_lock().
+ * Drain, step 1: an empty table of the same type, sizes, flags and name as
+ * the one in slot 0 of the outer map; *cur gets an fd of that current
+ * table.  Returns the new table's fd, or -errno (-EPERM unless pm is
+ * writable) with nothing open.
  */
-int pin_swap_fresh(const struct pin_maps *pm, enum pin_map_id outer);
+int pin_fresh_table(const struct pin_maps *pm, enum pin_map_id outer, int *cur);
+
+/*
+ * Drain, step 2: put table into slot 0 of the outer map.  The kernel
+ * returns from the update only after an RCU grace period, so once this
+ * returns no XDP program writes the table it replaced any more: whatever
+ * that holds is final.  Callers hold pin_lock(); 0 or -errno.
+ */
+int pin_install_table(const struct pin_maps *pm, enum pin_map_id outer, int table);
 
 /* Exclusive advisory lock on the pin folder (loaders, drains); fd or -errno. */
 int pin_lock(const char *dir);

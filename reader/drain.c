@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "drain.h"
 
 /* The order is the guarantee: see drain.h and docs/DESIGN.md. */
@@ -22,25 +21,9 @@ static int *table_slot(struct snapshot_tables *t, enum pin_map_id id)
 	}
 }
 
-/* An empty table of the same type, sizes, flags and name as fd's. */
-static int create_like(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fresh;
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
-	fresh = bpf_map_create(info.type, info.name, info.key_size, info.value_size,
-			       info.max_entries, &opts);
-	return fresh < 0 ? -errno : fresh;
-}
-
 int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, int *swapped)
 {
 	int cur[3] = { -1, -1, -1 }, fresh[3] = { -1, -1, -1 };
-	__u32 zero = 0;
 	int i, err = 0;
 
 	*swapped = 0;
@@ -49,12 +32,7 @@ int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, int *swap
 		return -EPERM;
 	/* Everything that can run out of memory, before anything changes. */
 	for (i = 0; i < 3 && !err; i++) {
-		cur[i] = pin_open_current(pm, swap_order[i]);
-		if (cur[i] < 0) {
-			err = cur[i];
-			break;
-		}
-		fresh[i] = create_like(cur[i]);
+		fresh[i] = pin_fresh_table(pm, swap_order[i], &cur[i]);
 		if (fresh[i] < 0)
 			err = fresh[i];
 	}
@@ -62,10 +40,9 @@ int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, int *swap
 		goto undo;
 	for (i = 0; i < 3; i++) {
 		/* Returns after an RCU grace period: no program still holds cur[i]. */
-		if (bpf_map_update_elem(pm->fd[swap_order[i]], &zero, &fresh[i], BPF_ANY)) {
-			err = -errno;
+		err = pin_install_table(pm, swap_order[i], fresh[i]);
+		if (err)
 			break;
-		}
 		*table_slot(old, swap_order[i]) = cur[i];
 		cur[i] = -1;
 		close(fresh[i]);
