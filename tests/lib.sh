@@ -3,6 +3,8 @@
 #
 # Source it from a test script:  . "$(dirname "$0")/lib.sh"
 # Reporting:   xf_pass NAME | xf_fail NAME WHY | xf_skip NAME WHY | xf_check NAME CMD...
+#              xf_expect_fail NAME PATTERN CMD... (exit 1, one matching stderr line)
+#              xf_expect_reader_error NAME STATUS PATTERN CMD... (also: nothing on stdout)
 #              xf_summary (prints the tally; its status is the script's exit status)
 # Cleanup:     xf_on_exit CMD...   (run in reverse order on exit, even after a failure;
 #              call it in the main shell, not in a $(...) subshell)
@@ -77,6 +79,46 @@ xf_require_cmds() {
 xf_mount_bpffs() {
 	if ! mountpoint -q /sys/fs/bpf; then
 		mount -t bpf bpf /sys/fs/bpf || return 1
+	fi
+}
+
+# xf_expect_fail NAME PATTERN CMD...: CMD exits 1 with exactly one stderr line matching the
+# extended regex PATTERN (stdout, e.g. a status report, may say more); its output is left in
+# $XF_TMP/out and $XF_TMP/err.
+xf_expect_fail() {
+	local name=$1 pattern=$2 rc lines
+	shift 2
+	"$@" >"$XF_TMP/out" 2>"$XF_TMP/err"
+	rc=$?
+	lines=$(grep -c . "$XF_TMP/err")
+	if [ $rc -ne 1 ]; then
+		xf_fail "$name" "exit status $rc, not 1: $(head -n 2 "$XF_TMP/err" "$XF_TMP/out" | tr '\n' ' ')"
+	elif [ "$lines" -ne 1 ]; then
+		xf_fail "$name" "$lines lines on stderr, not one: $(tr '\n' '|' <"$XF_TMP/err")"
+	elif ! grep -Eq -- "$pattern" "$XF_TMP/err"; then
+		xf_fail "$name" "message does not match '$pattern': $(cat "$XF_TMP/err")"
+	else
+		xf_pass "$name"
+	fi
+}
+
+# xf_expect_reader_error NAME STATUS PATTERN CMD...: CMD exits STATUS, prints nothing on stdout
+# and one stderr line starting with "xdpflow-reader: " and matching PATTERN.
+xf_expect_reader_error() {
+	local name=$1 status=$2 pattern=$3 rc
+	shift 3
+	"$@" >"$XF_TMP/out" 2>"$XF_TMP/err"
+	rc=$?
+	if [ $rc -ne "$status" ]; then
+		xf_fail "$name" "exit status $rc, expected $status: $(head -c 300 "$XF_TMP/err")"
+	elif [ -s "$XF_TMP/out" ]; then
+		xf_fail "$name" "wrote to stdout: $(head -c 200 "$XF_TMP/out")"
+	elif [ "$(wc -l <"$XF_TMP/err")" -ne 1 ] || ! grep -q '^xdpflow-reader: ' "$XF_TMP/err"; then
+		xf_fail "$name" "stderr is not one 'xdpflow-reader: ' line: $(tr '\n' '|' <"$XF_TMP/err")"
+	elif ! grep -Eq -- "$pattern" "$XF_TMP/err"; then
+		xf_fail "$name" "message does not match '$pattern': $(cat "$XF_TMP/err")"
+	else
+		xf_pass "$name"
 	fi
 }
 

@@ -10,6 +10,7 @@
 # exit, also after a failure. READER=... tests another build (e.g. the ASan one).
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/collector.sh"
 
 xf_require_root test-export
 xf_require_cmds python3 nsenter bpftool promtool nfcapd nfdump tshark setpriv ss
@@ -353,26 +354,6 @@ check() {
 	fi
 }
 
-# expect_error NAME STATUS PATTERN CMD...: CMD exits STATUS with one "xdpflow-reader: " line
-# matching PATTERN on stderr and nothing on stdout.
-expect_error() {
-	local name=$1 status=$2 pattern=$3 rc
-	shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ $rc -ne "$status" ]; then
-		xf_fail "$name" "exit status $rc, expected $status: $(head -c 300 "$T/err")"
-	elif [ -s "$T/out" ]; then
-		xf_fail "$name" "wrote to stdout: $(head -c 200 "$T/out")"
-	elif [ "$(wc -l <"$T/err")" -ne 1 ] || ! grep -q '^xdpflow-reader: ' "$T/err"; then
-		xf_fail "$name" "stderr is not one 'xdpflow-reader: ' line: $(tr '\n' '|' <"$T/err")"
-	elif ! grep -Eq -- "$pattern" "$T/err"; then
-		xf_fail "$name" "message does not match '$pattern': $(cat "$T/err")"
-	else
-		xf_pass "$name"
-	fi
-}
-
 # feed_truth PIN NAME NFLOWS SEED OCTET: run generated frames through the program with its
 # maps at PIN; $T/NAME.json is their truth; sets FEED_T0/FEED_T1 (wall clock around it).
 feed_truth() {
@@ -384,71 +365,6 @@ feed_truth() {
 		return 1
 	fi
 	FEED_T1=$(now)
-}
-
-free_port() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-fam, addr = (socket.AF_INET6, "::1") if sys.argv[1] == "6" else (socket.AF_INET, "127.0.0.1")
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.bind((addr, 0))
-print(s.getsockname()[1])
-EOF
-}
-
-# start_nfcapd DIR PORT FAMILY: a collector on loopback writing into DIR; sets NFCAPD_PID.
-start_nfcapd() {
-	local dir=$1 port=$2 bind=(-4 -b 127.0.0.1)
-	[ "$3" = 6 ] && bind=(-6 -b ::1)
-	mkdir -p "$dir"
-	nfcapd -w "$dir" -p "$port" "${bind[@]}" -t 3600 -B 4194304 -C none >"$dir.log" 2>&1 &
-	NFCAPD_PID=$!
-	PIDS+=("$NFCAPD_PID")
-	for _ in $(seq 50); do
-		ss -Hlun "sport = :$port" | grep -q . && return 0
-		kill -0 "$NFCAPD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
-
-# stop_nfcapd PORT: once nfcapd has read every datagram queued on its socket (a busy machine
-# can leave some there after the reader exits), stop it; SIGTERM closes its file.
-stop_nfcapd() {
-	local q
-	for _ in $(seq 50); do
-		q=$(ss -Hlun "sport = :$1" | awk '{print $2}' | head -n 1)
-		[ "${q:-0}" = 0 ] && break
-		sleep 0.1
-	done
-	sleep 0.3
-	kill -TERM "$NFCAPD_PID" 2>/dev/null
-	wait "$NFCAPD_PID" 2>/dev/null
-}
-
-# start_capture FILE PORT...: tshark on lo for those UDP ports; sets TSHARK_PID. Probe
-# datagrams to another port go out until the capture holds one (the filter is live).
-start_capture() {
-	local file=$1 probe
-	shift
-	probe=$(free_port 4)
-	tshark -i lo -f "udp and (port $probe$(printf ' or port %s' "$@"))" -B 64 -F pcap -w "$file" \
-		>"$file.log" 2>&1 &
-	TSHARK_PID=$!
-	PIDS+=("$TSHARK_PID")
-	for _ in $(seq 100); do
-		echo probe >"/dev/udp/127.0.0.1/$probe"
-		(($(stat -c %s "$file" 2>/dev/null || echo 0) > 24)) && return 0
-		kill -0 "$TSHARK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
-
-stop_capture() {
-	sleep 0.3
-	kill -INT "$TSHARK_PID" 2>/dev/null
-	wait "$TSHARK_PID" 2>/dev/null
 }
 
 # ---- Drains under traffic through a veth, back to back -------------------------------------
@@ -526,7 +442,7 @@ test_ipfix() {
 		[ $? = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ] &&
 			xf_pass "ipfix: --ipfix alone prints nothing and exits 0" ||
 			xf_fail "ipfix: --ipfix alone prints nothing and exits 0" "$(cat "$T/err" "$T/out" | head -c 300)"
-		stop_nfcapd "$p1"
+		stop_nfcapd
 		TZ=UTC nfdump -R "$T/nf-total" -o json >"$T/nf-total.json" 2>"$T/err"
 		check "ipfix: nfcapd stores every flow (total counters): addresses, ports, protocol, packets, IP bytes, flags, times" \
 			truth check-nfdump "$T/nf-total.json" "$t0" "$t1" "$T/ipfix.json"
@@ -536,7 +452,7 @@ test_ipfix() {
 	if start_nfcapd "$T/nf-delta" "$p2" 4; then
 		R -p "$P" --drain --ipfix "127.0.0.1:$p2" --odid 8 >"$T/out" 2>"$T/err" ||
 			xf_fail "ipfix: --drain --ipfix" "$(cat "$T/err")"
-		stop_nfcapd "$p2"
+		stop_nfcapd
 		TZ=UTC nfdump -R "$T/nf-delta" -o json >"$T/nf-delta.json" 2>"$T/err"
 		check "ipfix: --drain sends the same flows as deltas, nfcapd stores every one" \
 			truth check-nfdump "$T/nf-delta.json" "$t0" "$t1" "$T/ipfix.json"
@@ -565,7 +481,7 @@ test_ipfix() {
 	if start_nfcapd "$T/nf-v6" "$p6" 6; then
 		R -p "$P" --drain --ipfix "[::1]:$p6" --format json totals >"$T/v6.json" 2>"$T/err" ||
 			xf_fail "ipfix: [::1] collector" "$(cat "$T/err")"
-		stop_nfcapd "$p6"
+		stop_nfcapd
 		TZ=UTC nfdump -R "$T/nf-v6" -o json >"$T/nf-v6.json" 2>"$T/err"
 		check "ipfix: an IPv6 collector [::1]:PORT stores every flow" \
 			truth check-nfdump "$T/nf-v6.json" "$t0" "$t1" "$T/ipfix6.json"
@@ -689,35 +605,35 @@ test_errors() {
 		if unchanged; then xf_pass "$1: nothing drained"; else xf_fail "$1: nothing drained" "the counts changed"; fi
 	}
 
-	expect_error "error: --drain --ipfix to a name that does not resolve" 1 \
+	xf_expect_reader_error "error: --drain --ipfix to a name that does not resolve" 1 \
 		"cannot resolve \"no-such-host.invalid\".*nothing was drained" \
 		R -p "$P" --drain --ipfix no-such-host.invalid:4739
 	nothing_drained "error: unresolvable collector"
 	port=$(free_port 4)
-	expect_error "error: --drain --ipfix to a port nothing listens on" 1 \
+	xf_expect_reader_error "error: --drain --ipfix to a port nothing listens on" 1 \
 		"127.0.0.1 port $port does not take messages: Connection refused.*nothing was drained" \
 		R -p "$P" --drain --ipfix "127.0.0.1:$port"
 	nothing_drained "error: refused collector"
-	expect_error "error: --ipfix with a bad port is a usage error" 2 "port \"99999\" is not a number" \
+	xf_expect_reader_error "error: --ipfix with a bad port is a usage error" 2 "port \"99999\" is not a number" \
 		R -p "$P" --drain --ipfix 127.0.0.1:99999
-	expect_error "error: --output into a missing folder" 1 "no folder $D/none: create it.*nothing was drained" \
+	xf_expect_reader_error "error: --output into a missing folder" 1 "no folder $D/none: create it.*nothing was drained" \
 		R -p "$P" --drain --format json -o "$D/none/x.json"
 	nothing_drained "error: missing --output folder"
 	echo "node_cpu_seconds_total 1" >"$D/other.prom"
-	expect_error "error: --drain into a textfile of totals is refused (would count twice)" 1 \
+	xf_expect_reader_error "error: --drain into a textfile of totals is refused (would count twice)" 1 \
 		"does not hold the running totals.*count twice.*nothing was drained" \
 		R -p "$P" --drain --format prometheus -o "$D/other.prom"
 	[ "$(cat "$D/other.prom")" = "node_cpu_seconds_total 1" ] && [ "$(ls -A "$D")" = other.prom ] &&
 		xf_pass "error: the refused textfile is untouched, no temporary file left" ||
 		xf_fail "error: the refused textfile is untouched, no temporary file left" "$(ls -A "$D" | tr '\n' ' ')"
 	nothing_drained "error: refused textfile"
-	expect_error "error: --drain as nobody: needs write access, names the way out" 1 \
+	xf_expect_reader_error "error: --drain as nobody: needs write access, names the way out" 1 \
 		"--drain needs write access to the pins at $P.*run as root" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$READER" -p "$P" --drain
 	nothing_drained "error: --drain without privilege"
 	if command -v capsh >/dev/null; then
 		chmod 0400 "$P"/xdpflow_*
-		expect_error "error: --drain on read-only pins (0400, root without CAP_DAC_OVERRIDE) says so" 1 \
+		xf_expect_reader_error "error: --drain on read-only pins (0400, root without CAP_DAC_OVERRIDE) says so" 1 \
 			"--drain needs write access to the pins at $P \(Permission denied\)" \
 			capsh --drop=cap_dac_override -- -c 'exec "$0" "$@"' "$READER" -p "$P" --drain
 		chmod 0600 "$P"/xdpflow_*
@@ -725,14 +641,14 @@ test_errors() {
 	else
 		xf_skip "error: --drain on read-only pins" "needs capsh (Debian package libcap2-bin)"
 	fi
-	expect_error "error: --drain --format prometheus to stdout is a usage error" 2 "needs --output FILE" \
+	xf_expect_reader_error "error: --drain --format prometheus to stdout is a usage error" 2 "needs --output FILE" \
 		R -p "$P" --drain --format prometheus
-	expect_error "error: --drain --top is a usage error" 2 "--drain with --top" R -p "$P" --drain --top 3
-	expect_error "error: --drain --interface is a usage error" 2 "--drain with --interface" R -p "$P" --drain -i lo
-	expect_error "error: --drain --watch is a usage error" 2 "--drain does not repeat" R -p "$P" --drain -w 1
-	expect_error "error: --odid without --ipfix is a usage error" 2 "--odid needs --ipfix" R -p "$P" --odid 3
-	expect_error "error: --mtu out of range is a usage error" 2 "--mtu 100" R -p "$P" --ipfix 127.0.0.1 --mtu 100
-	expect_error "error: --ipfix with --output but no VIEW is a usage error" 2 "add the VIEWs" \
+	xf_expect_reader_error "error: --drain --top is a usage error" 2 "--drain with --top" R -p "$P" --drain --top 3
+	xf_expect_reader_error "error: --drain --interface is a usage error" 2 "--drain with --interface" R -p "$P" --drain -i lo
+	xf_expect_reader_error "error: --drain --watch is a usage error" 2 "--drain does not repeat" R -p "$P" --drain -w 1
+	xf_expect_reader_error "error: --odid without --ipfix is a usage error" 2 "--odid needs --ipfix" R -p "$P" --odid 3
+	xf_expect_reader_error "error: --mtu out of range is a usage error" 2 "--mtu 100" R -p "$P" --ipfix 127.0.0.1 --mtu 100
+	xf_expect_reader_error "error: --ipfix with --output but no VIEW is a usage error" 2 "add the VIEWs" \
 		R -p "$P" --ipfix 127.0.0.1 -o "$D/x.json"
 	nothing_drained "error: usage errors"
 	# After the swap a failed write is said so, with what was lost.

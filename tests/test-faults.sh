@@ -297,25 +297,6 @@ if __name__ == "__main__":
 PY
 F() { python3 "$T/faults.py" "$@"; }
 
-# expect_refusal NAME PATTERN CMD...: CMD exits 1 with exactly one stderr line matching
-# PATTERN ('status' may print its report on stdout as well).
-expect_refusal() {
-	local name=$1 pattern=$2 rc lines
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	lines=$(grep -c . "$T/err")
-	if [ $rc -ne 1 ]; then
-		xf_fail "$name" "exit status $rc, not 1: $(head -n 2 "$T/err" "$T/out" | tr '\n' ' ')"
-	elif [ "$lines" -ne 1 ]; then
-		xf_fail "$name" "$lines lines on stderr, not one: $(tr '\n' '|' <"$T/err")"
-	elif ! grep -Eq -- "$pattern" "$T/err"; then
-		xf_fail "$name" "message does not match '$pattern': $(cat "$T/err")"
-	else
-		xf_pass "$name"
-	fi
-}
-
 # truth NAME PINDIR [IFACE=on|off...]: 'status' tells what the kernel runs, nothing orphaned.
 truth() {
 	local name=$1 dir=$2 why
@@ -396,13 +377,13 @@ fault() {
 		return
 	fi
 	before=$(pin_snapshot "$P")
-	expect_refusal "pins: $name: attach refuses" "$pattern" L attach -p "$P" fb4
-	expect_refusal "pins: $name: attach where already attached refuses" "$pattern" L attach -p "$P" fb3
-	expect_refusal "pins: $name: status explains" "$pattern" L status -p "$P"
+	xf_expect_fail "pins: $name: attach refuses" "$pattern" L attach -p "$P" fb4
+	xf_expect_fail "pins: $name: attach where already attached refuses" "$pattern" L attach -p "$P" fb3
+	xf_expect_fail "pins: $name: status explains" "$pattern" L status -p "$P"
 	grep -q "^attached to: *fb3 (ifindex [0-9]*): program id $FAULT_PROG," "$T/out" &&
 		xf_pass "pins: $name: status still shows where xdpflow runs" ||
 		xf_fail "pins: $name: status still shows where xdpflow runs" "$(tr '\n' '|' <"$T/out")"
-	expect_refusal "pins: $name: reader refuses" "$pattern" R -p "$P"
+	xf_expect_fail "pins: $name: reader refuses" "$pattern" R -p "$P"
 	L detach -p "$P" fb4 >"$T/out" 2>&1
 	[ $? = 0 ] && grep -q "not attached to fb4: nothing to detach" "$T/out" &&
 		xf_pass "pins: $name: detach of an interface without xdpflow does nothing" ||
@@ -428,7 +409,7 @@ test_pin_faults() {
 	FAULTS=0
 
 	# The folder itself missing: every tool says so; nothing creates it but attach.
-	expect_refusal "pins: folder missing: reader says to attach first" "no xdpflow maps at $missing .*attach first" \
+	xf_expect_fail "pins: folder missing: reader says to attach first" "no xdpflow maps at $missing .*attach first" \
 		R -p "$missing"
 	L status -p "$missing" >"$T/out" 2>&1 && grep -q "no xdpflow pins (attach with" "$T/out" &&
 		xf_pass "pins: folder missing: status says there are none, exit 0" ||
@@ -437,7 +418,7 @@ test_pin_faults() {
 		L clean -p "$missing" fb4 >/dev/null 2>&1 && [ ! -e "$missing" ] &&
 		xf_pass "pins: folder missing: detach, detach --purge and clean change nothing" ||
 		xf_fail "pins: folder missing: detach, detach --purge and clean change nothing" "$(ls -d "$missing" 2>&1)"
-	expect_refusal "pins: folder's parent missing: attach names it" "cannot use pin folder $missing/sub: $missing" \
+	xf_expect_fail "pins: folder's parent missing: attach names it" "cannot use pin folder $missing/sub: $missing" \
 		L attach -p "$missing/sub" fb4
 	[ ! -e "$missing" ] && [ -z "$(xf_xdp_ids "$NS" fb4)" ] &&
 		xf_pass "pins: folder's parent missing: nothing created or attached" ||

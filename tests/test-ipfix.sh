@@ -9,6 +9,7 @@
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
+. tests/collector.sh
 BUILD=${BUILD:-build}
 REPLAY=$BUILD/tools/ipfix_replay
 FAILED=0
@@ -51,68 +52,6 @@ ensure_tools() {
 			exit 1
 		}
 	fi
-}
-
-# A UDP port free on the loopback address of the family (4 or 6) right now.
-free_port() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-fam, addr = (socket.AF_INET6, "::1") if sys.argv[1] == "6" else (socket.AF_INET, "127.0.0.1")
-s = socket.socket(fam, socket.SOCK_DGRAM)
-s.bind((addr, 0))
-print(s.getsockname()[1])
-EOF
-}
-
-# start_nfcapd DIR PORT FAMILY: nfcapd listening on loopback, files in DIR; sets NFCAPD_PID.
-start_nfcapd() {
-	local dir=$1 port=$2 fam=$3 bind
-	[ "$fam" = 6 ] && bind=(-6 -b ::1) || bind=(-4 -b 127.0.0.1)
-	mkdir -p "$dir"
-	# -t 3600: one file per hour; SIGTERM closes and renames it, so nothing is left half-written.
-	nfcapd -w "$dir" -p "$port" "${bind[@]}" -t 3600 -B 4194304 -C none >"$dir.log" 2>&1 &
-	NFCAPD_PID=$!
-	PIDS+=("$NFCAPD_PID")
-	for _ in $(seq 50); do
-		ss -Hlun "sport = :$port" | grep -q . && return 0
-		kill -0 "$NFCAPD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$dir.log" >&2
-	return 1
-}
-
-stop_nfcapd() {
-	kill -TERM "$NFCAPD_PID" 2>/dev/null
-	wait "$NFCAPD_PID" 2>/dev/null
-}
-
-# start_capture FILE PORT...: tshark writing UDP to those loopback ports to FILE; sets TSHARK_PID.
-# "Capturing on" comes out before the filter is live (measured: ~0.7 s early),
-# so probe datagrams to one more port go out until the file holds one.
-start_capture() {
-	local file=$1 probe filter
-	shift
-	probe=$(free_port 4)
-	while [[ " $* " == *" $probe "* ]]; do probe=$(free_port 4); done
-	filter="udp and (port $probe$(printf ' or port %s' "$@"))"
-	tshark -i lo -f "$filter" -B 64 -F pcap -w "$file" >"$file.log" 2>&1 &
-	TSHARK_PID=$!
-	PIDS+=("$TSHARK_PID")
-	for _ in $(seq 100); do
-		echo probe >"/dev/udp/127.0.0.1/$probe"
-		(($(stat -c %s "$file" 2>/dev/null || echo 0) > 24)) && return 0
-		kill -0 "$TSHARK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$file.log" >&2
-	return 1
-}
-
-stop_capture() {
-	sleep 0.3 # let the last messages reach the capture
-	kill -INT "$TSHARK_PID" 2>/dev/null
-	wait "$TSHARK_PID" 2>/dev/null
 }
 
 write_helpers() {

@@ -68,24 +68,6 @@ counts_match() {
 	fi
 }
 
-# expect_fail NAME PATTERN CMD...: CMD exits 1 with one stderr line matching PATTERN.
-expect_fail() {
-	local name=$1 pattern=$2 rc lines
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	lines=$(grep -c . "$T/err")
-	if [ $rc -ne 1 ]; then
-		xf_fail "$name" "exit status $rc, not 1: $(head -n 2 "$T/err" "$T/out" | tr '\n' ' ')"
-	elif [ "$lines" -ne 1 ]; then
-		xf_fail "$name" "$lines lines on stderr, not one: $(tr '\n' '|' <"$T/err")"
-	elif ! grep -Eq -- "$pattern" "$T/err"; then
-		xf_fail "$name" "message does not match '$pattern': $(cat "$T/err")"
-	else
-		xf_pass "$name"
-	fi
-}
-
 pins_mode() { stat -c '%a %G' "$1"/xdpflow_stats "$1"/xdpflow_flows "$1"/xdpflow_layout | sort -u; }
 
 test_attach_and_count() {
@@ -171,7 +153,7 @@ test_status() {
 test_purge_refused_while_used() {
 	local before
 	before=$(xdpflow_ids xb0)
-	expect_fail "purge: refused while another interface uses the pins" "still|uses the same maps" \
+	xf_expect_fail "purge: refused while another interface uses the pins" "still|uses the same maps" \
 		L detach --purge -p "$P" xb0
 	[ "$(xdpflow_ids xb0)" = "$before" ] && [ -e "$P/xdpflow_stats" ] &&
 		xf_pass "purge: a refused purge changes nothing" ||
@@ -245,7 +227,7 @@ test_layout_mismatch() {
 	xf_pin_dir dir layout
 	mkdir -p "$dir"
 	bpftool map create "$dir/xdpflow_layout" type array key 4 value 4 entries 99 name xdpflow_layout
-	expect_fail "layout: pins of another layout version are refused" \
+	xf_expect_fail "layout: pins of another layout version are refused" \
 		"version 99.*version 2.*detach --purge" L attach -p "$dir" xb2
 	has_no_xdp xb2 && [ "$(ls "$dir")" = xdpflow_layout ] &&
 		xf_pass "layout: nothing attached, nothing re-created" ||
@@ -280,7 +262,7 @@ test_require_multiprog() {
 		L detach --purge -p "$dir" >/dev/null 2>&1
 		return
 	fi
-	expect_fail "multiprog: --require-multiprog refused on this kernel" "dispatcher" \
+	xf_expect_fail "multiprog: --require-multiprog refused on this kernel" "dispatcher" \
 		L attach --require-multiprog -p "$dir" xb2
 	has_no_xdp xb2 && [ ! -e "$dir" ] &&
 		xf_pass "multiprog: refused without changing anything" ||
@@ -290,14 +272,14 @@ test_require_multiprog() {
 test_errors() {
 	local dir other id
 	xf_pin_dir dir errors
-	expect_fail "error: unknown interface" "no interface named 'nosuchif0'" L attach -p "$dir" nosuchif0
-	expect_fail "error: object file missing (--obj)" "cannot read the XDP object /nonexistent" \
+	xf_expect_fail "error: unknown interface" "no interface named 'nosuchif0'" L attach -p "$dir" nosuchif0
+	xf_expect_fail "error: object file missing (--obj)" "cannot read the XDP object /nonexistent" \
 		L attach --obj /nonexistent/xdpflow.bpf.o -p "$dir" xb2
-	expect_fail "error: object file missing (\$XDPFLOW_OBJ)" "XDPFLOW_OBJ" \
+	xf_expect_fail "error: object file missing (\$XDPFLOW_OBJ)" "XDPFLOW_OBJ" \
 		env XDPFLOW_OBJ=/nonexistent.o nsenter --net="/run/netns/$NS" "$LOADER" attach -p "$dir" xb2
-	expect_fail "error: missing capabilities are named" "CAP_NET_ADMIN" \
+	xf_expect_fail "error: missing capabilities are named" "CAP_NET_ADMIN" \
 		xf_in "$NS" setpriv --bounding-set=-net_admin "$LOADER" attach -p "$dir" xb2
-	expect_fail "error: non-root user is told which capabilities" "CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN" \
+	xf_expect_fail "error: non-root user is told which capabilities" "CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN" \
 		xf_in "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$LOADER" attach -p "$dir" xb2
 	has_no_xdp xb2 && [ ! -e "$dir" ] && xf_pass "error: the refused attaches changed nothing" ||
 		xf_fail "error: the refused attaches changed nothing"
@@ -312,7 +294,7 @@ test_errors() {
 	if clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" -c "$T/other.bpf.c" -o "$T/other.bpf.o" &&
 		ip -n "$NS" link set dev xb2 xdpdrv obj "$T/other.bpf.o" sec xdp; then
 		id=$(attached_prog xb2)
-		expect_fail "error: interface has another non-dispatcher XDP program" "other_pass.*cannot share" \
+		xf_expect_fail "error: interface has another non-dispatcher XDP program" "other_pass.*cannot share" \
 			L attach -p "$dir" xb2
 		[ "$(attached_prog xb2)" = "$id" ] && [ ! -e "$dir" ] &&
 			xf_pass "error: the other program stays, no pins created" ||
@@ -328,7 +310,7 @@ test_errors() {
 	# No bpffs and no way to mount it: a private mount namespace without /sys/fs/bpf.
 	other="while mountpoint -q /sys/fs/bpf; do umount -l /sys/fs/bpf; done;
 		mount -t tmpfs -o ro,size=4k none /sys/fs"
-	expect_fail "error: no bpffs and cannot mount it" "no bpf filesystem.*mount" \
+	xf_expect_fail "error: no bpffs and cannot mount it" "no bpf filesystem.*mount" \
 		unshare -m --propagation private sh -c "$other; exec nsenter --net=/run/netns/$NS $LOADER attach -p $dir xb2"
 	has_no_xdp xb2 && xf_pass "error: nothing attached without bpffs" || xf_fail "error: nothing attached without bpffs"
 	# bpffs not mounted but mountable: the loader mounts it and says so in one line.
@@ -574,7 +556,7 @@ test_full_table() {
 	grep -q "^flow table: *8 of 8 flows used" "$T/status" && grep -Eq "^not recorded: *[1-9][0-9]* packets" "$T/status" &&
 		xf_pass "full: status shows the full table and the packets not recorded" ||
 		xf_fail "full: status shows the full table and the packets not recorded" "$(grep -E '^(flow|not)' "$T/status" | tr '\n' '|')"
-	expect_fail "full: another --max-flows on existing pins is refused" "holds 8 flows, not 16" \
+	xf_expect_fail "full: another --max-flows on existing pins is refused" "holds 8 flows, not 16" \
 		L attach --max-flows 16 -p "$dir" xb2
 	L detach --purge -p "$dir" >/dev/null 2>&1
 }

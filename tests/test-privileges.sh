@@ -51,24 +51,6 @@ as() {
 }
 CAPS=+bpf,+sys_admin
 
-# expect_refusal NAME PATTERN CMD...: CMD exits 1 with exactly one stderr line matching PATTERN.
-expect_refusal() {
-	local name=$1 pattern=$2 rc lines
-	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	lines=$(grep -c . "$T/err")
-	if [ $rc -ne 1 ]; then
-		xf_fail "$name" "exit status $rc, not 1: $(head -n 2 "$T/err" "$T/out" | tr '\n' ' ')"
-	elif [ "$lines" -ne 1 ]; then
-		xf_fail "$name" "$lines lines on stderr, not one: $(tr '\n' '|' <"$T/err")"
-	elif ! grep -Eq -- "$pattern" "$T/err"; then
-		xf_fail "$name" "message does not match '$pattern': $(cat "$T/err")"
-	else
-		xf_pass "$name"
-	fi
-}
-
 # modes DIR: "MODE GROUP" of the folder, then of every pin, one per line.
 modes() { stat -c '%n %a %G' "$1" "$1"/xdpflow_* | sed "s|^$1/||; s|^$1 |folder |"; }
 
@@ -116,10 +98,10 @@ test_group() {
 		[ ! -s "$T/err" ] && counts_ok "$T/member.json" "$T/g.expect" &&
 		xf_pass "group: a member with CAP_BPF and CAP_SYS_ADMIN reads the counts (exact)" ||
 		xf_fail "group: a member with CAP_BPF and CAP_SYS_ADMIN reads the counts (exact)" "$(cat "$T/err")"
-	expect_refusal "group: a member without capabilities is told CAP_BPF and CAP_SYS_ADMIN" \
+	xf_expect_fail "group: a member without capabilities is told CAP_BPF and CAP_SYS_ADMIN" \
 		"^xdpflow-reader: no permission to use the maps pinned at $dir: that needs CAP_BPF and CAP_SYS_ADMIN" \
 		as "$MEMBER" "" "$READER" -p "$dir"
-	expect_refusal "group: a non-member (even with the capabilities) gets a permission error naming the group" \
+	xf_expect_fail "group: a non-member (even with the capabilities) gets a permission error naming the group" \
 		"^xdpflow-reader: no permission to read .*$dir.* \(.*mode 0?750, group $GROUP\): run as root, or as a member of group $GROUP with CAP_BPF and CAP_SYS_ADMIN" \
 		as "$OUTSIDER" "$CAPS" "$READER" -p "$dir"
 	# The group stays with the pins when attaching again without --group.
@@ -137,7 +119,7 @@ test_group() {
 	grep -q "warning: the pins' group cannot reach $top/sub: $top has mode 0700; let it with 'chmod o+x $top'" "$T/err" &&
 		xf_pass "group: attach --group warns when a folder above keeps the group out" ||
 		xf_fail "group: attach --group warns when a folder above keeps the group out" "$(cat "$T/err")"
-	expect_refusal "group: a member kept out by a folder above is told which and why" \
+	xf_expect_fail "group: a member kept out by a folder above is told which and why" \
 		"no permission to reach $top/sub: a folder above it is not searchable" \
 		as "$MEMBER" "$CAPS" "$READER" -p "$top/sub"
 	chmod o+x "$top"
@@ -203,16 +185,16 @@ test_no_privileges() {
 		local run=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 		[ $who = root-without-capabilities ] && run=(setpriv --inh-caps=-all --bounding-set=-all)
 		for cmd in attach detach run clean; do
-			expect_refusal "no privileges ($who): loader $cmd names CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN" \
+			xf_expect_fail "no privileges ($who): loader $cmd names CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN" \
 				"^xdpflow-loader: $cmd needs CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN \(missing: .*CAP_SYS_ADMIN\)" \
 				xf_in "$NS" "${run[@]}" "$LOADER" "$cmd" -p "$dir" pb0
 		done
-		expect_refusal "no privileges ($who): loader status names CAP_BPF and CAP_SYS_ADMIN" \
+		xf_expect_fail "no privileges ($who): loader status names CAP_BPF and CAP_SYS_ADMIN" \
 			"^xdpflow-loader: status needs CAP_BPF and CAP_SYS_ADMIN" xf_in "$NS" "${run[@]}" "$LOADER" status -p "$dir"
-		expect_refusal "no privileges ($who): loader list names CAP_SYS_ADMIN" \
+		xf_expect_fail "no privileges ($who): loader list names CAP_SYS_ADMIN" \
 			"^xdpflow-loader: cannot see the XDP programs: reading them needs CAP_SYS_ADMIN" \
 			xf_in "$NS" "${run[@]}" "$LOADER" list -p "$dir"
-		expect_refusal "no privileges ($who): reader names CAP_BPF and CAP_SYS_ADMIN" \
+		xf_expect_fail "no privileges ($who): reader names CAP_BPF and CAP_SYS_ADMIN" \
 			"^xdpflow-reader: no permission to .*CAP_BPF and CAP_SYS_ADMIN" \
 			xf_in "$NS" "${run[@]}" "$READER" -p "$dir"
 	done

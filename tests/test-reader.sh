@@ -643,26 +643,6 @@ run_ok() {
 	fi
 }
 
-# expect_error NAME STATUS PATTERN CMD...: CMD exits STATUS, prints nothing on stdout and one
-# stderr line starting with "xdpflow-reader: " and matching PATTERN.
-expect_error() {
-	local name=$1 status=$2 pattern=$3 rc
-	shift 3
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ $rc -ne "$status" ]; then
-		xf_fail "$name" "exit status $rc, expected $status: $(head -c 300 "$T/err")"
-	elif [ -s "$T/out" ]; then
-		xf_fail "$name" "wrote to stdout: $(head -c 200 "$T/out")"
-	elif [ "$(wc -l <"$T/err")" -ne 1 ] || ! grep -q '^xdpflow-reader: ' "$T/err"; then
-		xf_fail "$name" "stderr is not one 'xdpflow-reader: ' line: $(tr '\n' '|' <"$T/err")"
-	elif ! grep -Eq -- "$pattern" "$T/err"; then
-		xf_fail "$name" "message does not match '$pattern': $(cat "$T/err")"
-	else
-		xf_pass "$name"
-	fi
-}
-
 # feed_frames NAME PIN FILE [ARGS]: run the frames through the program with its maps at PIN.
 feed_frames() {
 	local name=$1 pin=$2 file=$3
@@ -775,7 +755,7 @@ test_interface() {
 		truth check-json "$T/if.json" only="$IFY" "${M[@]}"
 	run_ok "interface" "$T/if.json" -p "$P" --format json -i rb1 -i rb0 || return
 	check "--interface twice: both interfaces" truth check-json "$T/if.json" only="$IFX,$IFY" "${M[@]}"
-	expect_error "--interface of an unknown name: usage error naming it" 2 "--interface nosuch0: no such interface" \
+	xf_expect_reader_error "--interface of an unknown name: usage error naming it" 2 "--interface nosuch0: no such interface" \
 		R -p "$P" --interface nosuch0
 }
 
@@ -807,43 +787,43 @@ test_full_table() {
 
 test_errors() {
 	local empty bad
-	expect_error "missing pin folder: says to attach first, exit 1" 1 \
+	xf_expect_reader_error "missing pin folder: says to attach first, exit 1" 1 \
 		"no xdpflow maps at /sys/fs/bpf/xdpflow-test-$$-none .* — attach first: xdpflow-loader attach IFACE" \
 		R -p "/sys/fs/bpf/xdpflow-test-$$-none"
 	xf_pin_dir empty empty
 	mkdir "$empty"
-	expect_error "pin folder without maps: says to attach first" 1 "no xdpflow maps at $empty .*attach first" \
+	xf_expect_reader_error "pin folder without maps: says to attach first" 1 "no xdpflow maps at $empty .*attach first" \
 		R -p "$empty"
-	expect_error "bpffs not mounted: says so and how to mount it" 1 "no bpf filesystem at /sys/fs/bpf.*mount -t bpf" \
+	xf_expect_reader_error "bpffs not mounted: says so and how to mount it" 1 "no bpf filesystem at /sys/fs/bpf.*mount -t bpf" \
 		unshare -m sh -c 'umount /sys/fs/bpf && exec "$@"' sh nsenter --net="/run/netns/$NS" "$READER" -p "$P"
-	expect_error "no privilege (nobody): names CAP_BPF and CAP_SYS_ADMIN" 1 "permission.*CAP_BPF.*CAP_SYS_ADMIN" \
+	xf_expect_reader_error "no privilege (nobody): names CAP_BPF and CAP_SYS_ADMIN" 1 "permission.*CAP_BPF.*CAP_SYS_ADMIN" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$READER" -p "$P"
 	if command -v capsh >/dev/null; then
-		expect_error "root without CAP_SYS_ADMIN: names CAP_SYS_ADMIN" 1 "CAP_SYS_ADMIN" \
+		xf_expect_reader_error "root without CAP_SYS_ADMIN: names CAP_SYS_ADMIN" 1 "CAP_SYS_ADMIN" \
 			capsh --drop=cap_sys_admin -- -c 'exec "$0" "$@"' "$READER" -p "$P"
 	else
 		xf_skip "root without CAP_SYS_ADMIN" "needs capsh (Debian package libcap2-bin)"
 	fi
 	xf_pin_dir bad layout
 	mkdir "$bad" && bpftool map create "$bad/xdpflow_layout" type array key 4 value 4 entries 1 name xdpflow_layout
-	expect_error "other map layout: names the pin, both versions and what to do" 1 \
+	xf_expect_reader_error "other map layout: names the pin, both versions and what to do" 1 \
 		"$bad/xdpflow_layout has map layout version 1, this xdpflow uses version 2: run 'xdpflow-loader detach --purge" \
 		R -p "$bad"
-	expect_error "--top -5: usage error" 2 "--top -5" R -p "$P" --top -5
-	expect_error "--top 0: usage error" 2 "--top 0" R -p "$P" --top 0
-	expect_error "--top abc: usage error" 2 "--top abc" R -p "$P" --top abc
-	expect_error "--format xml: usage error" 2 "--format xml" R -p "$P" --format xml
-	expect_error "--sort time: usage error" 2 "--sort time" R -p "$P" --sort time
-	expect_error "--watch 0: usage error" 2 "--watch 0" R -p "$P" --watch 0
-	expect_error "unknown view: usage error" 2 "unknown view 'everything'" R -p "$P" everything
-	expect_error "unknown option: usage error" 2 "unknown option --colour" R -p "$P" --colour
-	expect_error "--prometheus-flows with json: usage error" 2 "needs --format prometheus" \
+	xf_expect_reader_error "--top -5: usage error" 2 "--top -5" R -p "$P" --top -5
+	xf_expect_reader_error "--top 0: usage error" 2 "--top 0" R -p "$P" --top 0
+	xf_expect_reader_error "--top abc: usage error" 2 "--top abc" R -p "$P" --top abc
+	xf_expect_reader_error "--format xml: usage error" 2 "--format xml" R -p "$P" --format xml
+	xf_expect_reader_error "--sort time: usage error" 2 "--sort time" R -p "$P" --sort time
+	xf_expect_reader_error "--watch 0: usage error" 2 "--watch 0" R -p "$P" --watch 0
+	xf_expect_reader_error "unknown view: usage error" 2 "unknown view 'everything'" R -p "$P" everything
+	xf_expect_reader_error "unknown option: usage error" 2 "unknown option --colour" R -p "$P" --colour
+	xf_expect_reader_error "--prometheus-flows with json: usage error" 2 "needs --format prometheus" \
 		R -p "$P" --format json --prometheus-flows
 	R -p "$P" >/dev/full 2>"$T/err"
 	[ $? -eq 1 ] && [ "$(cat "$T/err")" = "xdpflow-reader: cannot write the output: No space left on device" ] &&
 		xf_pass "a failed write (/dev/full): one line saying so, exit 1" ||
 		xf_fail "a failed write (/dev/full): one line saying so, exit 1" "$(tr '\n' '|' <"$T/err")"
-	expect_error "usage errors come before looking at the maps" 2 "--format xml" \
+	xf_expect_reader_error "usage errors come before looking at the maps" 2 "--format xml" \
 		R -p "/sys/fs/bpf/xdpflow-test-$$-none" --format xml
 }
 
