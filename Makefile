@@ -25,8 +25,28 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
-BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
+BENCH_BPF := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(filter-out %/proto.bpf.c,$(wildcard tests/bench/*.bpf.c)))
 BENCH_BINS := $(filter-out %.bpf,$(BENCH_BINS))
+
+# Prototype flow caches (tests/bench/proto.bpf.c, issue 17), one object per setting:
+# sets, ways, a miss evicts (0) or bypasses with admission (1), protocol counts per CPU (0) or
+# derived from flows (1), torn-read generation word off (0), atomic (1) or plain stores (2),
+# set headers inside the sets (0) or apart (1), skip the cache while it hardly hits (1).
+proto_flags = -DPC_SETS=$(word 1,$(1)) -DPC_WAYS=$(word 2,$(1)) -DPC_BYPASS=$(word 3,$(1)) \
+	-DPC_DERIVED=$(word 4,$(1)) -DPC_GEN=$(word 5,$(1)) -DPC_APART=$(word 6,$(1)) \
+	-DPC_ADAPT=$(or $(word 7,$(1)),0)
+PROTO_dm256 := 256 1 0 0 0 0
+PROTO_dm256g := 256 1 0 0 1 0
+PROTO_dm256p := 256 1 0 0 2 0
+PROTO_e4w2kd := 512 4 0 1 2 0
+PROTO_b4w1k := 256 4 1 0 2 0
+PROTO_b4w2kd := 512 4 1 1 2 0
+PROTO_b4w2kdx := 512 4 1 1 2 0 1
+PROTO_b4w2kda := 512 4 1 1 2 1
+PROTO_b2w2kda := 1024 2 1 1 2 1
+PROTO_b1w2kd := 2048 1 1 1 2 0
+PROTO_NAMES := dm256 dm256g dm256p e4w2kd b4w1k b4w2kda b2w2kda b1w2kd b4w2kd b4w2kdx
+PROTO_BPF := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,$(PROTO_NAMES))
 
 ifneq ($(V),1)
 Q := @
@@ -41,9 +61,13 @@ $(BUILD)/xdpflow.bpf.o: xdp/xdpflow.bpf.c pin/xdpflow_abi.h | $(BUILD)
 	@echo "  BPF  $@"
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c pin/xdpflow_abi.h | $(BUILD)
+$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c $(wildcard tests/bench/*.h) pin/xdpflow_abi.h | $(BUILD)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/proto-%.bpf.o: tests/bench/proto.bpf.c $(wildcard tests/bench/*.h) pin/xdpflow_abi.h Makefile | $(BUILD)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(call proto_flags,$(PROTO_$*)) -c $< -o $@
 
 # A second XDP program for the VM tier's coexistence tests (tests/vm/guest-coexist.sh).
 $(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)
@@ -86,7 +110,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -Ireader -Iloader -o $@ $< $(call links,$<) $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
 
-$(BUILD)/bench/%: tests/bench/%.c $(PIN_SRC) $(HDRS)
+$(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(PIN_SRC) $(HDRS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
 
@@ -103,8 +127,8 @@ test: deps
 
 tests-build: $(TEST_BINS) $(TOOL_BINS) $(BUILD)/vm/other.bpf.o
 
-bench: all tests-build $(BENCH_BINS) $(BENCH_BPF)
-	$(Q)tests/bench/run-bench.sh
+bench: all tests-build $(BENCH_BINS) $(BENCH_BPF) $(PROTO_BPF)
+	$(Q)PROTOS="$(PROTO_BPF)" tests/bench/run-bench.sh
 
 demo: deps all
 	$(Q)tests/demo.sh

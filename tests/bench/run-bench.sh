@@ -10,6 +10,17 @@ echo "machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo
 echo
 echo "## XDP program cost (BPF_PROG_TEST_RUN)"
 "$BUILD"/bench/xdp_cost "$BUILD"
+echo
+echo "## The cost curve from 1 to 1,000,000 flows (curve.c)"
+# PROTOS: the prototype objects of tests/bench/proto.bpf.c (the Makefile passes them).
+# shellcheck disable=SC2086
+"$BUILD"/bench/curve "$BUILD" "$BUILD"/bench/curve.dat ${PROTOS:-}
+if command -v gnuplot >/dev/null; then
+	tests/bench/plot-curve.sh "$BUILD"/bench/curve.dat "$BUILD"/bench/curve.svg blog direct xdpflow
+	echo "plot: $BUILD/bench/curve.svg (docs/perf-curve.svg is a copy of one)"
+else
+	echo "SKIP: curve plot: gnuplot is not installed (make deps installs gnuplot-nox)"
+fi
 for b in tests/bench/bench-*.sh; do
 	[ -x "$b" ] || continue
 	echo

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pin.h"
+#include "memlock.h"
 
 #define ROUNDS 9
 #define REPEAT 2000000
@@ -121,24 +122,6 @@ static double cold_flows(int fd, int passes)
 			total += run_ns(fd, f, sizeof(f), 1);
 		}
 	return total / ((double)passes * COLD_FLOWS);
-}
-
-/* Kernel-reported memory of a map, from its fdinfo "memlock:" line. */
-static long long map_memlock(int fd)
-{
-	char path[64], line[128];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %lld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 int main(int argc, char **argv)
