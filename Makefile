@@ -4,13 +4,28 @@
 BUILD ?= build
 CC ?= gcc
 CLANG ?= clang
-ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+# Debian's multiarch triplet (x86_64-linux-gnu): the kernel headers' folder and the BPF objects' one.
+MULTIARCH := $(shell $(CC) -print-multiarch)
+ARCH_INC := /usr/include/$(MULTIARCH)
 PKGS := libxdp libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
 
+# The version is debian/changelog's (its first line), the one place it is written: both tools
+# print it, and the Debian package carries it. sed, so building needs no dpkg-dev.
+VERSION_SED := 1s/^xdpflow (\([^)]*\)).*/\1/p
+VERSION := $(shell sed -n '$(VERSION_SED)' debian/changelog)
+ifeq ($(VERSION),)
+$(error cannot read the version from debian/changelog's first line: "xdpflow (VERSION) ...")
+endif
+# What the tools know of the build: their version, and where the XDP object is installed
+# (BPFDIR, the folder of make install and the Debian package; the loader also looks in
+# ../BPFSUBDIR from its own folder, so a tree installed with any PREFIX or DESTDIR works).
+XDPFLOW_DEFS = -DXDPFLOW_VERSION='"$(VERSION)"' -DXDPFLOW_BPF_DIR='"$(BPFDIR)"' \
+	-DXDPFLOW_BPF_SUBDIR='"$(BPFSUBDIR)"'
+
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ipin $(PKG_CFLAGS)
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ipin $(PKG_CFLAGS) $(XDPFLOW_DEFS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I$(ARCH_INC) -Ipin
 
@@ -53,7 +68,7 @@ Q := @
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man
+.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man deb
 
 all: $(BUILD)/xdpflow.bpf.o $(BUILD)/xdpflow-loader $(BUILD)/xdpflow-reader
 
@@ -74,13 +89,13 @@ $(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/xdpflow-loader: $(LOADER_SRC) $(PIN_SRC) $(HDRS) | $(BUILD)
+$(BUILD)/xdpflow-loader: $(LOADER_SRC) $(PIN_SRC) $(HDRS) debian/changelog | $(BUILD)
 	@echo "  CC   $@"
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(LOADER_SRC) $(PIN_SRC) $(PKG_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iloader -o $@ $(LOADER_SRC) $(PIN_SRC) $(LDFLAGS) $(PKG_LIBS)
 
-$(BUILD)/xdpflow-reader: $(READER_SRC) $(PIN_SRC) $(HDRS) | $(BUILD)
+$(BUILD)/xdpflow-reader: $(READER_SRC) $(PIN_SRC) $(HDRS) debian/changelog | $(BUILD)
 	@echo "  CC   $@"
-	$(Q)$(CC) $(CFLAGS) -Ireader -o $@ $(READER_SRC) $(PIN_SRC) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Ireader -o $@ $(READER_SRC) $(PIN_SRC) $(LDFLAGS) $(PKG_LIBS) -lm
 
 # Sanitizer builds of the tools, used by the integration suites in CI.
 asan: $(BUILD)/asan/xdpflow-loader $(BUILD)/asan/xdpflow-reader $(TEST_SAN_BINS)
@@ -139,8 +154,8 @@ demo: deps all
 # the targets briefly through tests/test-fuzz.sh.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-string-concatenation \
-	-Ipin -Ireader -Iloader -Itests/fuzz $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-string-concatenation \
+	-Ipin -Ireader -Iloader -Itests/fuzz $(PKG_CFLAGS) $(XDPFLOW_DEFS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 XDPFLOW_FUZZ_FRAMES ?= 10000000
@@ -168,15 +183,21 @@ clean:
 # Installation: make install [PREFIX=/usr/local] [DESTDIR=staging folder]. The man pages are
 # generated from docs/man/*.scd by 'make man' (needs scdoc) and committed, so installing
 # needs no extra tool. uninstall removes exactly the files of INSTALL_FILES.
+# The XDP object goes where Debian's libxdp and xdp-tools put theirs, /usr/lib/<multiarch>/bpf
+# (PREFIX/lib/<multiarch>/bpf): BPF bytecode follows the host's byte order and headers.
 PREFIX ?= /usr/local
 SBINDIR := $(PREFIX)/sbin
-BPFDIR := $(PREFIX)/lib/bpf
+BPFSUBDIR := lib/$(MULTIARCH)/bpf
+BPFDIR := $(PREFIX)/$(BPFSUBDIR)
 MANDIR := $(PREFIX)/share/man
 UNITDIR := $(PREFIX)/lib/systemd/system
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
-EXAMPLEDIR := $(PREFIX)/share/doc/xdpflow/examples
+DOCDIR := $(PREFIX)/share/doc/xdpflow
+EXAMPLEDIR := $(DOCDIR)/examples
 MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_PAGES := $(MAN_SRC:.scd=)
+# The documents the man pages point to.
+DOCS := README.md docs/DESIGN.md docs/EXPORT.md docs/PERFORMANCE.md
 # Each entry: destination=source=mode; a source ending in .in gets @SBINDIR@ substituted.
 INSTALL_LIST := \
 	$(SBINDIR)/xdpflow-loader=$(BUILD)/xdpflow-loader=0755 \
@@ -189,7 +210,8 @@ INSTALL_LIST := \
 	$(COMPLETIONDIR)/xdpflow-reader=packaging/completion/xdpflow-reader=0644 \
 	$(EXAMPLEDIR)/xdpflow-export.service=packaging/systemd/xdpflow-export.service.in=0644 \
 	$(EXAMPLEDIR)/xdpflow-export.timer=packaging/systemd/xdpflow-export.timer=0644 \
-	$(EXAMPLEDIR)/xdpflow-export.cron=packaging/cron/xdpflow-export.cron.in=0644
+	$(EXAMPLEDIR)/xdpflow-export.cron=packaging/cron/xdpflow-export.cron.in=0644 \
+	$(foreach d,$(DOCS),$(DOCDIR)/$(notdir $(d))=$(d)=0644)
 INSTALL_FILES := $(foreach e,$(INSTALL_LIST),$(word 1,$(subst =, ,$(e))))
 
 install: all
@@ -208,9 +230,22 @@ uninstall:
 	$(Q)for f in $(INSTALL_FILES); do \
 		if [ -e "$(DESTDIR)$$f" ]; then echo "  RM   $(DESTDIR)$$f"; rm -f "$(DESTDIR)$$f"; fi; \
 	done
-	$(Q)for d in $(EXAMPLEDIR) $(dir $(EXAMPLEDIR)) $(BPFDIR); do \
+	$(Q)for d in $(EXAMPLEDIR) $(DOCDIR) $(BPFDIR); do \
 		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
 	done
+
+# The Debian package (debian/; make deps installs debhelper and lintian). dpkg-buildpackage
+# builds in debian/build, leaves build/ alone, and would write the packages next to this
+# folder: here they go to $(BUILD)/ instead (xdpflow_VERSION_ARCH.deb, its -dbgsym package,
+# the .buildinfo and .changes), replacing the previous ones, and debian/ is cleaned after.
+deb:
+	$(Q)mkdir -p $(BUILD)
+	$(Q)rm -f $(BUILD)/xdpflow_*.deb $(BUILD)/xdpflow-dbgsym_*.deb $(BUILD)/xdpflow_*.buildinfo \
+		$(BUILD)/xdpflow_*.changes
+	$(Q)pva=xdpflow_$(VERSION)_$$(dpkg --print-architecture); \
+	XDPFLOW_DEB_DIR=$(abspath $(BUILD)) dpkg-buildpackage -us -uc -b -tc \
+		--buildinfo-file=$(BUILD)/$$pva.buildinfo --buildinfo-option=-u$(BUILD) \
+		--changes-file=$(BUILD)/$$pva.changes --changes-option=-u$(BUILD)
 
 # Regenerate the committed man pages from their scdoc sources (apt-get install scdoc).
 # The page date is the source's last commit (or today for a new source), so an unchanged

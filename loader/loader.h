@@ -51,6 +51,11 @@ const char *explain_errno(int err, char *buf, size_t size);
 /* Mount bpffs if needed (saying so); one line and -errno if impossible. */
 int ensure_bpffs(const char *dir);
 
+/* Where make install and the Debian package put the object: set by the Makefile. */
+#if !defined(XDPFLOW_BPF_DIR) || !defined(XDPFLOW_BPF_SUBDIR)
+#error "XDPFLOW_BPF_DIR and XDPFLOW_BPF_SUBDIR are not defined: build with make"
+#endif
+
 /* Path of xdpflow.bpf.o: --obj, $XDPFLOW_OBJ, next to the binary, installed. */
 int find_object(const struct loader_opts *o, char *path, size_t size);
 

@@ -34,8 +34,9 @@ static const char attach_opts_help[] =
 	"                       the folders above must let the group through (warned if not)\n"
 	"      --require-multiprog  refuse, changing nothing, where libxdp's multi-prog dispatcher\n"
 	"                       cannot run (xdpflow would be the only XDP program there)\n"
-	"      --obj PATH       the XDP object (default: $XDPFLOW_OBJ, xdpflow.bpf.o next to this\n"
-	"                       program, /usr/local/lib/bpf, /usr/lib/bpf)\n";
+	"      --obj PATH       the XDP object (default: $XDPFLOW_OBJ, else xdpflow.bpf.o next to\n"
+	"                       this program or in ../" XDPFLOW_BPF_SUBDIR " from it, else in\n"
+	"                       " XDPFLOW_BPF_DIR ")\n";
 
 static const struct command commands[] = {
 	{ "list", "interfaces and the XDP programs on each", "list [-p DIR]", "",
@@ -56,7 +57,7 @@ static const struct command commands[] = {
 	  "  xdpflow-loader attach --mode skb --group netops eth0 eth1\n"
 	  "  xdpflow-loader attach --pin-path /sys/fs/bpf/xdpflow-lab --max-flows 1000000 veth0\n"
 	  "The same with xdp-tools:\n"
-	  "  xdp-loader load -p " XDPFLOW_DEFAULT_PIN_PATH " eth0 /usr/local/lib/bpf/xdpflow.bpf.o\n" },
+	  "  xdp-loader load -p " XDPFLOW_DEFAULT_PIN_PATH " eth0 " XDPFLOW_BPF_DIR "/xdpflow.bpf.o\n" },
 	{ "detach", "stop counting; the counts stay pinned", "detach [--purge] [-p DIR] [IFACE...]",
 	  "",
 	  "Remove xdpflow (only xdpflow, never another XDP program) from each interface, or\n"

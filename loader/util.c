@@ -152,11 +152,9 @@ static int try_path(char *path, size_t size, const char *dir, const char *rel)
 
 int find_object(const struct loader_opts *o, char *path, size_t size)
 {
-	static const char *const installed[] = { "/usr/local/lib/bpf", "/usr/lib/bpf" };
 	const char *env = getenv("XDPFLOW_OBJ");
 	char exe[PATH_MAX], *slash;
 	ssize_t len;
-	size_t i;
 
 	if (o->obj_path || (env && *env)) {
 		const char *p = o->obj_path ? o->obj_path : env;
@@ -168,7 +166,11 @@ int find_object(const struct loader_opts *o, char *path, size_t size)
 			  o->obj_path ? "" : " (from $XDPFLOW_OBJ)", strerror(errno));
 		return -ENOENT;
 	}
-	/* A build tree: build/xdpflow-loader and build/asan/xdpflow-loader. */
+	/*
+	 * A build tree (build/xdpflow-loader, build/asan/xdpflow-loader), then an installed
+	 * tree wherever it is (PREFIX/sbin and PREFIX/lib/<multiarch>/bpf), then the folder
+	 * this loader was built to be installed with.
+	 */
 	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (len > 0) {
 		exe[len] = '\0';
@@ -177,14 +179,14 @@ int find_object(const struct loader_opts *o, char *path, size_t size)
 			*slash = '\0';
 			if (try_path(path, size, exe, "xdpflow.bpf.o") ||
 			    try_path(path, size, exe, "../xdpflow.bpf.o") ||
-			    try_path(path, size, exe, "../lib/bpf/xdpflow.bpf.o"))
+			    try_path(path, size, exe, "../" XDPFLOW_BPF_SUBDIR "/xdpflow.bpf.o"))
 				return 0;
 		}
 	}
-	for (i = 0; i < sizeof(installed) / sizeof(installed[0]); i++)
-		if (try_path(path, size, installed[i], "xdpflow.bpf.o"))
-			return 0;
-	say_error("cannot find xdpflow.bpf.o next to %s or in /usr/local/lib/bpf or /usr/lib/bpf: "
-		  "build it with 'make', install it, or pass --obj PATH", LOADER_NAME);
+	if (try_path(path, size, XDPFLOW_BPF_DIR, "xdpflow.bpf.o"))
+		return 0;
+	say_error("cannot find xdpflow.bpf.o next to %s, in ../%s from it, or in %s: "
+		  "build it with 'make', install it, or pass --obj PATH",
+		  LOADER_NAME, XDPFLOW_BPF_SUBDIR, XDPFLOW_BPF_DIR);
 	return -ENOENT;
 }

@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* XDPFLOW_VERSION comes from the Makefile (debian/changelog's version). */
 #ifndef XDPFLOW_VERSION
-#define XDPFLOW_VERSION "0.1.0"
+#error "XDPFLOW_VERSION is not defined: build with make"
 #endif
 
 #define READER_NAME "xdpflow-reader"

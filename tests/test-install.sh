@@ -22,13 +22,15 @@ for f in "$LOADER" "$READER" "$OBJ"; do
 	fi
 done
 T=$XF_TMP
+# Debian's multiarch name: the XDP object's folder is lib/$MA/bpf, next to libxdp's.
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 MAKE_ARGS=(-C "$XF_ROOT" --no-print-directory BUILD="$XF_BUILD")
 
 # What make install must put under PREFIX: path, mode, source (.in: @SBINDIR@ substituted).
 EXPECTED=(
 	"sbin/xdpflow-loader 755 $LOADER"
 	"sbin/xdpflow-reader 755 $READER"
-	"lib/bpf/xdpflow.bpf.o 644 $OBJ"
+	"lib/$MA/bpf/xdpflow.bpf.o 644 $OBJ"
 	"share/man/man8/xdpflow-loader.8 644 $XF_ROOT/docs/man/xdpflow-loader.8"
 	"share/man/man8/xdpflow-reader.8 644 $XF_ROOT/docs/man/xdpflow-reader.8"
 	"share/man/man7/xdpflow.7 644 $XF_ROOT/docs/man/xdpflow.7"
@@ -38,6 +40,10 @@ EXPECTED=(
 	"share/doc/xdpflow/examples/xdpflow-export.service 644 $XF_ROOT/packaging/systemd/xdpflow-export.service.in"
 	"share/doc/xdpflow/examples/xdpflow-export.timer 644 $XF_ROOT/packaging/systemd/xdpflow-export.timer"
 	"share/doc/xdpflow/examples/xdpflow-export.cron 644 $XF_ROOT/packaging/cron/xdpflow-export.cron.in"
+	"share/doc/xdpflow/README.md 644 $XF_ROOT/README.md"
+	"share/doc/xdpflow/DESIGN.md 644 $XF_ROOT/docs/DESIGN.md"
+	"share/doc/xdpflow/EXPORT.md 644 $XF_ROOT/docs/EXPORT.md"
+	"share/doc/xdpflow/PERFORMANCE.md 644 $XF_ROOT/docs/PERFORMANCE.md"
 )
 
 # check_installed ROOT PREFIX: every expected file under ROOT/PREFIX with its mode and
@@ -86,6 +92,15 @@ if make "${MAKE_ARGS[@]}" install DESTDIR="$STAGE_USR" PREFIX=/usr >"$T/install-
 else
 	xf_fail "make install DESTDIR PREFIX=/usr" "$(tail -n 1 "$T/install-usr.log")"
 fi
+
+# --- every document a man page points to (a *.md name) is installed next to the examples
+for doc in $(grep -ohE '[A-Z]+\.md' "$XF_ROOT"/docs/man/*.scd | sort -u); do
+	if [ -f "$STAGE/usr/local/share/doc/xdpflow/$doc" ]; then
+		xf_pass "$doc, named by a man page, is installed in PREFIX/share/doc/xdpflow"
+	else
+		xf_fail "$doc, named by a man page, is installed" "not in $STAGE/usr/local/share/doc/xdpflow"
+	fi
+done
 
 # --- man pages: render without warnings, found by man in the installed tree, current
 for page in "$STAGE"/usr/local/share/man/man*/*; do
@@ -245,11 +260,12 @@ run_root_checks() {
 			'mount -t bpf bpf /sys/fs/bpf || exit 99; '"$1"
 	}
 
-	# The installed loader finds the installed object (../lib/bpf from sbin).
+	# The installed loader finds the installed object (../lib/$MA/bpf from sbin), not the
+	# one of the folder it was built for (BPFDIR, /usr/local/lib/$MA/bpf).
 	local p
-	for p in /usr/local/lib/bpf/xdpflow.bpf.o /usr/lib/bpf/xdpflow.bpf.o; do
+	for p in "/usr/local/lib/$MA/bpf/xdpflow.bpf.o"; do
 		if [ -e "$p" ]; then
-			xf_skip "installed loader finds PREFIX/lib/bpf/xdpflow.bpf.o" "$p exists on this host and could be the one found"
+			xf_skip "installed loader finds PREFIX/lib/$MA/bpf/xdpflow.bpf.o" "$p exists on this host and could be the one found"
 			p=skip
 			break
 		fi
@@ -258,18 +274,18 @@ run_root_checks() {
 		private "'$ISBIN/xdpflow-loader' attach eth0 && '$ISBIN/xdpflow-reader' totals >/dev/null && '$ISBIN/xdpflow-loader' detach --purge" \
 			>"$T/inst.out" 2>&1
 		if [ $? -eq 0 ]; then
-			xf_pass "installed loader finds PREFIX/lib/bpf/xdpflow.bpf.o (attach, read, detach)"
+			xf_pass "installed loader finds PREFIX/lib/$MA/bpf/xdpflow.bpf.o (attach, read, detach)"
 		else
-			xf_fail "installed loader finds PREFIX/lib/bpf/xdpflow.bpf.o" "$(tail -n 1 "$T/inst.out")"
+			xf_fail "installed loader finds PREFIX/lib/$MA/bpf/xdpflow.bpf.o" "$(tail -n 1 "$T/inst.out")"
 		fi
-		mv "$STAGE/usr/local/lib/bpf/xdpflow.bpf.o" "$T/moved.o"
+		mv "$STAGE/usr/local/lib/$MA/bpf/xdpflow.bpf.o" "$T/moved.o"
 		private "'$ISBIN/xdpflow-loader' attach eth0" >"$T/inst.out" 2>&1
 		if [ $? -eq 1 ] && grep -q "cannot find xdpflow.bpf.o" "$T/inst.out"; then
-			xf_pass "installed loader without PREFIX/lib/bpf/xdpflow.bpf.o says it cannot find it"
+			xf_pass "installed loader without PREFIX/lib/$MA/bpf/xdpflow.bpf.o says it cannot find it"
 		else
 			xf_fail "installed loader without its object" "$(tail -n 1 "$T/inst.out")"
 		fi
-		mv "$T/moved.o" "$STAGE/usr/local/lib/bpf/xdpflow.bpf.o"
+		mv "$T/moved.o" "$STAGE/usr/local/lib/$MA/bpf/xdpflow.bpf.o"
 	fi
 
 	# xdpflow@.service: ExecStart attaches to the instance's interface, ExecStop detaches.

@@ -157,9 +157,12 @@ show xdpflow-loader attach --mode skb --group nogroup eth0
 show ls -l /sys/fs/bpf/xdpflow
 show xdpflow-loader detach --purge
 show xdpflow-reader
-# The object where make install puts it, in this mount namespace only.
-mount -t tmpfs tmpfs /usr/local/lib && mkdir /usr/local/lib/bpf && cp "$BUILD/xdpflow.bpf.o" /usr/local/lib/bpf/
-show xdp-loader load -p /sys/fs/bpf/xdpflow eth0 /usr/local/lib/bpf/xdpflow.bpf.o
+# The object where the Debian package puts it, next to libxdp's own objects, in this mount
+# namespace only.
+BPFDIR=/usr/lib/$(gcc -print-multiarch)/bpf
+mkdir -p "$TMP/bpfdir" && cp -a "$BPFDIR/." "$BUILD/xdpflow.bpf.o" "$TMP/bpfdir/"
+mount --bind "$TMP/bpfdir" "$BPFDIR"
+show xdp-loader load -p /sys/fs/bpf/xdpflow eth0 "$BPFDIR/xdpflow.bpf.o"
 show xdp-loader status eth0
 show xdpflow-loader status
 show "xdp-loader unload eth0 --id \$(xdp-loader status eth0 | awk '\$2 == \"xdpflow\" {print \$4}')"
