@@ -81,6 +81,7 @@ EXPECTED=(
 	"usr/share/doc/xdpflow/PERFORMANCE\.md(\.gz)? 644"
 	"usr/share/doc/xdpflow/copyright 644"
 	"usr/share/doc/xdpflow/changelog\.gz 644"
+	"usr/share/lintian/overrides/xdpflow 644"
 )
 # dpkg-deb -c: "-rw-r--r-- root/root 123 date time ./path"; files only, as "path mode".
 dpkg-deb -c "$DEB" | awk '$1 ~ /^-/ { sub(/^\.\//, "", $6); print $6, $1 }' |
@@ -110,10 +111,11 @@ if [ -z "$unmatched" ]; then
 else
 	xf_fail "package holds no file beyond the list" "$(echo $unmatched)"
 fi
-if dpkg-deb -c "$DBGSYM" | grep -qE '/usr/lib/debug/\.build-id/../.*\.debug$'; then
-	xf_pass "the -dbgsym package holds the tools' debug symbols (by build id)"
+n=$(dpkg-deb -c "$DBGSYM" | grep -cE '/usr/lib/debug/\.build-id/../.*\.debug$')
+if [ "$n" -eq 2 ]; then
+	xf_pass "the -dbgsym package holds the two tools' debug symbols (by build id)"
 else
-	xf_fail "the -dbgsym package holds debug symbols" "no usr/lib/debug/.build-id/*.debug in it"
+	xf_fail "the -dbgsym package holds the two tools' debug symbols" "$n usr/lib/debug/.build-id/*.debug files in it"
 fi
 
 # --- contents
