@@ -247,6 +247,7 @@ PATH_PKG=$ROOT/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin
 xf_in "$NS" env PATH="$PATH_PKG" sh "$prerm" remove >"$T/prerm.out" 2>"$T/prerm.err"
 rc=$?
 line=$(grep -F "$P " "$T/prerm.out")
+echo "# prerm remove said: $(cat "$T/prerm.out")"
 if [ $rc -ne 0 ]; then
 	xf_fail "prerm remove" "exit $rc: $(cat "$T/prerm.err")"
 elif [ "$(grep -c . "$T/prerm.out")" -ne 1 ] || [ -s "$T/prerm.err" ]; then
