@@ -246,13 +246,13 @@ sh -n "$prerm" || xf_fail "prerm is valid sh" "sh -n failed"
 PATH_PKG=$ROOT/usr/sbin:/usr/sbin:/usr/bin:/sbin:/bin
 xf_in "$NS" env PATH="$PATH_PKG" sh "$prerm" remove >"$T/prerm.out" 2>"$T/prerm.err"
 rc=$?
-line=$(grep -F "$P " "$T/prerm.out")
+line=$(grep -F "(pins $P)" "$T/prerm.out")
 echo "# prerm remove said: $(cat "$T/prerm.out")"
 if [ $rc -ne 0 ]; then
 	xf_fail "prerm remove" "exit $rc: $(cat "$T/prerm.err")"
 elif [ "$(grep -c . "$T/prerm.out")" -ne 1 ] || [ -s "$T/prerm.err" ]; then
 	xf_fail "prerm remove says it in one line" "$(cat "$T/prerm.out" "$T/prerm.err" | tr '\n' '|')"
-elif [[ $line != *"attached to "*"xd1 "*"pinned in "* ]]; then
+elif [[ $line != *"attached to xd1 (pins $P)"* ]]; then
 	xf_fail "prerm remove names the interface and the pin folder" "$(cat "$T/prerm.out")"
 else
 	xf_pass "prerm remove says in one line where xdpflow runs (xd1) and where its pins are"
@@ -272,7 +272,7 @@ else
 fi
 xf_in "$NS" env PATH=/usr/bin:/bin sh "$prerm" remove >"$T/prerm.out" 2>&1
 rc=$?
-if [ $rc -eq 0 ] && grep -qF "$P " "$T/prerm.out" && [ "$(grep -c . "$T/prerm.out")" -eq 1 ]; then
+if [ $rc -eq 0 ] && grep -qE "pins .*$P( |\))" "$T/prerm.out" && [ "$(grep -c . "$T/prerm.out")" -eq 1 ]; then
 	xf_pass "prerm remove without any xdpflow tool exits 0 and still names the pins"
 else
 	xf_fail "prerm remove without any xdpflow tool" "exit $rc: $(cat "$T/prerm.out")"
