@@ -252,7 +252,7 @@ if [ $rc -ne 0 ]; then
 	xf_fail "prerm remove" "exit $rc: $(cat "$T/prerm.err")"
 elif [ "$(grep -c . "$T/prerm.out")" -ne 1 ] || [ -s "$T/prerm.err" ]; then
 	xf_fail "prerm remove says it in one line" "$(cat "$T/prerm.out" "$T/prerm.err" | tr '\n' '|')"
-elif [[ $line != *"attached to xd1 (pins $P)"* ]]; then
+elif [[ $line != *"xdpflow attached to xd1 (pins $P)"* ]]; then
 	xf_fail "prerm remove names the interface and the pin folder" "$(cat "$T/prerm.out")"
 else
 	xf_pass "prerm remove says in one line where xdpflow runs (xd1) and where its pins are"
