@@ -13,6 +13,7 @@
 #              the bpf filesystem stays the host's, so pins are shared with the host)
 # Frames:      xf_gen_frames SEED SPEC EXPECT [SRC_OCTET]; xf_send NS IFACE SPEC
 # Maps:        xf_map_counts PINDIR > JSON; xf_compare EXPECT ACTUAL IFINDEX
+# Corpus:      xf_corpus_pcaps ARRAY (the tcpdump captures, sorted; FAIL when missing)
 #
 # Ground truth comes from the frames the test builds (xf_gen_frames), never from xdpflow's
 # own code; xf_map_counts reads the pinned maps with the bpf(2) syscall and decodes them here.
@@ -20,6 +21,8 @@
 XF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XF_BUILD=${BUILD:-$XF_ROOT/build}
 case $XF_BUILD in /*) ;; *) XF_BUILD=$XF_ROOT/$XF_BUILD ;; esac
+# The tcpdump capture corpus, committed with its licence; XDPFLOW_CORPUS points elsewhere.
+XF_CORPUS=${XDPFLOW_CORPUS:-$XF_ROOT/tests/corpus/tcpdump}
 XF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xdpflow-test.XXXXXX")
 XF_PASSED=0
 XF_FAILED=0
@@ -119,6 +122,18 @@ xf_expect_reader_error() {
 		xf_fail "$name" "message does not match '$pattern': $(cat "$XF_TMP/err")"
 	else
 		xf_pass "$name"
+	fi
+}
+
+# xf_corpus_pcaps ARRAY: set ARRAY to the corpus's .pcap files, sorted. A corpus that is
+# missing or empty is a FAIL (it is part of the repository), and the status is 1.
+xf_corpus_pcaps() {
+	local -n _xf_list=$1
+	_xf_list=()
+	[ -d "$XF_CORPUS" ] && mapfile -t _xf_list < <(find "$XF_CORPUS" -maxdepth 1 -name '*.pcap' | LC_ALL=C sort)
+	if ((${#_xf_list[@]} == 0)); then
+		xf_fail corpus "no .pcap files in $XF_CORPUS (tests/corpus/tcpdump is part of the repository; XDPFLOW_CORPUS overrides)"
+		return 1
 	fi
 }
 

@@ -16,7 +16,6 @@ xf_require_cmds python3 nsenter bpftool promtool setpriv unshare timeout
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 FEED=$XF_BUILD/tools/feed
 OBJ=$XF_BUILD/xdpflow.bpf.o
-CORPUS=${XDPFLOW_CORPUS:-$XF_ROOT/../shared/corpus/tcpdump}
 for f in "$READER" "$FEED" "$OBJ"; do
 	if [ ! -e "$f" ]; then
 		xf_fail setup "$f is missing: run make all tests-build"
@@ -570,9 +569,8 @@ def cmd_check_watch(args):
 
 def cmd_corpus(args):
     """Frames of the pcap files: fed (14 bytes to 70,000), too short, too big for a test run."""
-    import glob
     fed = nbytes = short = big = 0
-    for p in sorted(glob.glob(args[0] + "/*.pcap")):
+    for p in args:
         d = open(p, "rb").read()
         e = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
         off = 24
@@ -876,14 +874,11 @@ test_watch() {
 }
 
 test_corpus() {
-	local P5 counts fed nbytes short big
-	if [ ! -d "$CORPUS" ]; then
-		xf_skip "corpus" "no tcpdump corpus at $CORPUS"
-		return
-	fi
+	local P5 counts fed nbytes short big pcaps
+	xf_corpus_pcaps pcaps || return
 	xf_pin_dir P5 corpus
-	read -r fed nbytes short big < <(python3 "$T/truth.py" corpus "$CORPUS")
-	if ! counts=$(feed --pin-path "$P5" --pcap "$CORPUS"/*.pcap 2>"$T/err"); then
+	read -r fed nbytes short big < <(python3 "$T/truth.py" corpus "${pcaps[@]}")
+	if ! counts=$(feed --pin-path "$P5" --pcap "${pcaps[@]}" 2>"$T/err"); then
 		xf_fail "corpus: feed" "$(tail -n 2 "$T/err")"
 		return
 	fi

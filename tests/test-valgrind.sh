@@ -17,7 +17,6 @@ xf_require_cmds valgrind python3
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 FEED=$XF_BUILD/tools/feed
 OBJ=$XF_BUILD/xdpflow.bpf.o
-CORPUS=${XDPFLOW_CORPUS:-$XF_ROOT/../shared/corpus/tcpdump}
 for f in "$READER" "$FEED" "$OBJ"; do
 	if [ ! -e "$f" ]; then
 		xf_fail setup "$f is missing: run make all tests-build"
@@ -55,9 +54,9 @@ feed() {
 }
 read -r CPU_A CPU_B < <(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])')
 feed --generate 5000 --cpu "$CPU_A"
-pcaps=()
-[ -d "$CORPUS" ] && mapfile -t pcaps < <(find "$CORPUS" -name '*.pcap' | sort | head -n 80)
-((${#pcaps[@]})) && feed --cpu "$CPU_B" --pcap "${pcaps[@]}"
+xf_corpus_pcaps pcaps || exit 1
+pcaps=("${pcaps[@]:0:80}")
+feed --cpu "$CPU_B" --pcap "${pcaps[@]}"
 echo "# maps filled: $FED_FRAMES frames, $FED_BYTES bytes (5000 generated flows, ${#pcaps[@]} captures)"
 
 # vg NAME ARGS...: the reader under memcheck; output in $T/NAME.out, memcheck's log in

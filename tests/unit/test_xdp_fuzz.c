@@ -1477,10 +1477,11 @@ int main(int argc, char **argv)
 		tl_fail("fuzz_setup", "out of memory");
 		return tl_summary();
 	}
+	/* The corpus is part of the repository: missing, it is a failure, not a skip. */
 	if (tl_corpus_dir(dir, sizeof(dir)) || corpus_load(&co, dir))
-		tl_skip("corpus", "%s", tl_errmsg());
+		tl_fail("corpus", "%s", tl_errmsg());
 	else if (!co.n)
-		tl_skip("corpus", "no Ethernet frames in %s", dir);
+		tl_fail("corpus", "no Ethernet frames in %s", dir);
 	else
 		run_corpus(&b, &co);
 	run_fuzz(&b, &co, (unsigned long)frames, seed);

@@ -878,7 +878,7 @@ static inline int tl_bpf_object_path(char *buf, size_t size)
 	return tl_seterr(-ENOENT, "xdpflow.bpf.o not found: run make, or set XDPFLOW_BPF_OBJ");
 }
 
-/* The tcpdump capture corpus: $XDPFLOW_CORPUS, else <root>/../shared/corpus/tcpdump. */
+/* The tcpdump capture corpus: $XDPFLOW_CORPUS, else <root>/tests/corpus/tcpdump (committed). */
 static inline int tl_corpus_dir(char *buf, size_t size)
 {
 	const char *env = getenv("XDPFLOW_CORPUS");
@@ -892,7 +892,7 @@ static inline int tl_corpus_dir(char *buf, size_t size)
 	}
 	if (tl_project_root(root, sizeof(root)))
 		return tl_seterr(-ENOENT, "project root not found; set XDPFLOW_CORPUS");
-	if ((size_t)snprintf(buf, size, "%s/../shared/corpus/tcpdump", root) >= size)
+	if ((size_t)snprintf(buf, size, "%s/tests/corpus/tcpdump", root) >= size)
 		return -ENAMETOOLONG;
 	return tl_is_dir(buf) ? 0 : tl_seterr(-ENOENT, "%s not found; set XDPFLOW_CORPUS", buf);
 }
