@@ -143,7 +143,23 @@ static __always_inline void parse_l4(struct frame_info *fi, void *l4, void *end)
 	}
 }
 
-static __always_inline void parse_ipv4(struct frame_info *fi, void *ip, void *end)
+/*
+ * IP-layer bytes (IPFIX octets): the length the IP header claims, unless the
+ * frame contradicts it.  held is what the frame holds from the IP header on
+ * (every buffer of a multi-buffer frame).  A claim longer than that, or one
+ * below the header's own length (0 is what segmentation offload and IPv6
+ * jumbograms write), counts held instead: a sender cannot make a flow's
+ * octets exceed its bytes on the wire, and Ethernet padding (held > claim)
+ * is still left out.
+ */
+static __always_inline __u32 ip_bytes_held(__u32 claimed, __u32 header_len, __u64 held)
+{
+	if (claimed < header_len || claimed > held)
+		return held;
+	return claimed;
+}
+
+static __always_inline void parse_ipv4(struct frame_info *fi, void *ip, void *end, __u64 held)
 {
 	__u8 *b = ip;
 	__u32 hlen;
@@ -156,7 +172,7 @@ static __always_inline void parse_ipv4(struct frame_info *fi, void *ip, void *en
 	fi->class = CLASS_IP;
 	fi->key.family = 4;
 	fi->key.proto = b[9];
-	fi->ip_bytes = bpf_ntohs(*(__u16 *)(b + 2));
+	fi->ip_bytes = ip_bytes_held(bpf_ntohs(*(__u16 *)(b + 2)), hlen, held);
 	__builtin_memcpy(fi->key.src, b + 12, 4);
 	__builtin_memcpy(fi->key.dst, b + 16, 4);
 	/* A non-first fragment carries no L4 header. */
@@ -165,7 +181,7 @@ static __always_inline void parse_ipv4(struct frame_info *fi, void *ip, void *en
 	parse_l4(fi, ip + hlen, end);
 }
 
-static __always_inline void parse_ipv6(struct frame_info *fi, void *ip, void *end)
+static __always_inline void parse_ipv6(struct frame_info *fi, void *ip, void *end, __u64 held)
 {
 	__u8 *b = ip;
 	void *hdr = ip + 40;
@@ -176,7 +192,8 @@ static __always_inline void parse_ipv6(struct frame_info *fi, void *ip, void *en
 		return; /* CLASS_MALFORMED */
 	fi->class = CLASS_IP;
 	fi->key.family = 6;
-	fi->ip_bytes = bpf_ntohs(*(__u16 *)(b + 4)) + 40;
+	/* Payload length 0 claims less than the 41 bytes of a header with any payload. */
+	fi->ip_bytes = ip_bytes_held(bpf_ntohs(*(__u16 *)(b + 4)) + 40, 41, held);
 	__builtin_memcpy(fi->key.src, b + 8, 16);
 	__builtin_memcpy(fi->key.dst, b + 24, 16);
 	nexthdr = b[6];
@@ -216,7 +233,8 @@ static __always_inline void parse_ipv6(struct frame_info *fi, void *ip, void *en
 		parse_l4(fi, hdr, end);
 }
 
-static __always_inline void classify(struct frame_info *fi, void *data, void *end)
+/* Class and flow key of the frame at data (linear part up to end, len bytes in all). */
+static __always_inline void classify(struct frame_info *fi, void *data, void *end, __u64 len)
 {
 	struct ethhdr *eth = data;
 	void *hdr = data + sizeof(*eth);
@@ -238,10 +256,10 @@ static __always_inline void classify(struct frame_info *fi, void *data, void *en
 	}
 	if (proto == bpf_htons(ETH_P_IP)) {
 		fi->class = CLASS_MALFORMED;
-		parse_ipv4(fi, hdr, end);
+		parse_ipv4(fi, hdr, end, len - (hdr - data));
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		fi->class = CLASS_MALFORMED;
-		parse_ipv6(fi, hdr, end);
+		parse_ipv6(fi, hdr, end, len - (hdr - data));
 	}
 }
 
@@ -418,7 +436,7 @@ int xdpflow(struct xdp_md *ctx)
 	__u32 zero = 0;
 	void *table;
 
-	classify(&fi, data, end);
+	classify(&fi, data, end, bytes);
 	if (fi.class == CLASS_IP) {
 		fi.key.ifindex = ifindex;
 		count_flow(&fi, bytes);

@@ -4,7 +4,7 @@
 
 /*
  * The classifier below is written from the counting rules in
- * docs/HELPERS-BRIEF.md, separately from xdp/xdpflow.bpf.c (offsets into a
+ * docs/DESIGN.md's counting rules, separately from xdp/xdpflow.bpf.c (offsets into a
  * byte array rather than pointer walks), so the program and the test only
  * agree if both follow the rules.
  */
@@ -53,6 +53,15 @@ static void cls_l4(const __u8 *q, size_t n, struct cls *r)
 		r->dport = be16(q); /* type << 8 | code */
 }
 
+/*
+ * IP-layer bytes: the claimed length, or the n bytes the frame holds from
+ * the IP header on where the claim exceeds them or is below the header.
+ */
+static __u32 ip_bytes_held(size_t claimed, size_t header, size_t n)
+{
+	return (__u32)(claimed >= header && claimed <= n ? claimed : n);
+}
+
 static void cls_ipv4(const __u8 *q, size_t n, struct cls *r)
 {
 	size_t hlen;
@@ -65,7 +74,7 @@ static void cls_ipv4(const __u8 *q, size_t n, struct cls *r)
 	r->klass = K_IP;
 	r->family = 4;
 	r->proto = q[9];
-	r->ip_bytes = be16(q + 2);
+	r->ip_bytes = ip_bytes_held(be16(q + 2), hlen, n);
 	memcpy(r->src, q + 12, 4);
 	memcpy(r->dst, q + 16, 4);
 	if (be16(q + 6) & 0x1fff)
@@ -82,7 +91,7 @@ static void cls_ipv6(const __u8 *q, size_t n, struct cls *r)
 		return;
 	r->klass = K_IP;
 	r->family = 6;
-	r->ip_bytes = be16(q + 4) + 40u;
+	r->ip_bytes = ip_bytes_held(be16(q + 4) + 40u, 41, n); /* payload length 0: n */
 	memcpy(r->src, q + 8, 16);
 	memcpy(r->dst, q + 24, 16);
 	nh = q[6];

@@ -14,7 +14,7 @@
  *     ip_bytes, TCP flags) equals what classify() below expects.
  *
  * classify() is written from the counting rules (the comments in
- * xdp/xdpflow.bpf.c and xdpflow_abi.h, docs/HELPERS-BRIEF.md) as offsets
+ * xdp/xdpflow.bpf.c and xdpflow_abi.h, docs/DESIGN.md) as offsets
  * into a byte array, without the program's pointer walks.  The program only
  * ever runs; it never supplies an expected value.
  *
@@ -142,7 +142,18 @@ static void classify_l4(const __u8 *p, size_t avail, struct expect *e)
 	}
 }
 
-static void classify_ipv4(const __u8 *p, size_t avail, struct expect *e)
+/*
+ * IP-layer bytes: the length claimed, unless it is below the header's own
+ * length or above the held bytes (the whole frame from the IP header on,
+ * not only the parsed part): then the held bytes.
+ */
+static __u32 held_ip_bytes(size_t claimed, size_t header, size_t held)
+{
+	return (__u32)(claimed < header || claimed > held ? held : claimed);
+}
+
+/* avail bytes parsed at p; held bytes in the frame from p on. */
+static void classify_ipv4(const __u8 *p, size_t avail, size_t held, struct expect *e)
 {
 	size_t ihl;
 
@@ -155,7 +166,7 @@ static void classify_ipv4(const __u8 *p, size_t avail, struct expect *e)
 	e->klass = K_IP;
 	e->family = 4;
 	e->proto = p[9];
-	e->ip_bytes = get16(p + 2);
+	e->ip_bytes = held_ip_bytes(get16(p + 2), ihl, held);
 	memcpy(e->src, p + 12, 4);
 	memcpy(e->dst, p + 16, 4);
 	if ((get16(p + 6) & 0x1fff) == 0) /* only the first fragment has the L4 header */
@@ -165,7 +176,7 @@ static void classify_ipv4(const __u8 *p, size_t avail, struct expect *e)
 /* The walk covers at most this many extension headers. */
 #define EXT_WALK 8
 
-static void classify_ipv6(const __u8 *p, size_t avail, struct expect *e)
+static void classify_ipv6(const __u8 *p, size_t avail, size_t held, struct expect *e)
 {
 	size_t off = 40;
 	__u8 nh;
@@ -176,7 +187,7 @@ static void classify_ipv6(const __u8 *p, size_t avail, struct expect *e)
 		return;
 	e->klass = K_IP;
 	e->family = 6;
-	e->ip_bytes = get16(p + 4) + 40u;
+	e->ip_bytes = held_ip_bytes(get16(p + 4) + 40u, 41, held); /* payload 0: held */
 	memcpy(e->src, p + 8, 16);
 	memcpy(e->dst, p + 24, 16);
 	nh = p[6];
@@ -228,9 +239,9 @@ static void classify(const __u8 *p, size_t len, struct expect *e)
 		off += 4;
 	}
 	if (type == 0x0800)
-		classify_ipv4(p + off, avail - off, e);
+		classify_ipv4(p + off, avail - off, len - off, e);
 	else if (type == 0x86dd)
-		classify_ipv6(p + off, avail - off, e);
+		classify_ipv6(p + off, avail - off, len - off, e);
 }
 
 /* ------------------------------------------------------------------ */

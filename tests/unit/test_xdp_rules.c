@@ -4,7 +4,7 @@
 
 /*
  * Every expectation below is written by hand from the counting rules
- * (docs/HELPERS-BRIEF.md): the class of each frame, its protocol, ports,
+ * (docs/DESIGN.md, "Counting rules"): the class of each frame, its protocol, ports,
  * ip_bytes and TCP flags are literals worked out next to the frame.  The
  * program only ever runs; it never supplies an expected value.
  */
@@ -412,16 +412,57 @@ static void test_ipv4_non_first_fragment_no_ports(void)
 	check_one("ipv4_non_first_fragment_no_tcp_flags", E_IP(6, 0, 0, 40, 0));
 }
 
-static void test_ipv4_ip_bytes_is_total_length_field(void)
+/*
+ * ip_bytes is the IP length field unless the frame contradicts it: a claim
+ * beyond the bytes the frame holds from the IP header on, or one below the
+ * header's own length, counts the bytes held (docs/DESIGN.md).
+ */
+static void test_ipv4_ip_bytes_held(void)
 {
-	struct tl_frame *f = udp4(0, 1000, 53, 18);
+	struct tl_frame *f = udp4(0, 1000, 53, 18); /* 60 bytes: 46 of IPv4, as claimed */
 
-	tl_frame_set_ip_len(f, 1500); /* 60-byte frame claiming 1500: counted as is */
-	check_one("ipv4_ip_bytes_is_total_length_field", E_IP(17, 1000, 53, 1500, 0));
+	check_one("ipv4_ip_bytes_total_length_field", E_IP(17, 1000, 53, 46, 0));
+	tl_frame_set_ip_len(f, 1500); /* a 60-byte frame claiming 1500: it holds 46 */
+	check_one("ipv4_ip_bytes_claim_over_frame_46", E_IP(17, 1000, 53, 46, 0));
+	tl_frame_set_ip_len(f, 65535);
+	check_one("ipv4_ip_bytes_claim_65535_46", E_IP(17, 1000, 53, 46, 0));
+	tl_frame_set_ip_len(f, 47); /* one byte more than held */
+	check_one("ipv4_ip_bytes_claim_held_plus_1_46", E_IP(17, 1000, 53, 46, 0));
+	tl_frame_set_ip_len(f, 0); /* what segmentation offload writes */
+	check_one("ipv4_ip_bytes_total_length_0_46", E_IP(17, 1000, 53, 46, 0));
+	tl_frame_set_ip_len(f, 19); /* below the 20-byte header */
+	check_one("ipv4_ip_bytes_below_header_46", E_IP(17, 1000, 53, 46, 0));
+	tl_frame_set_ip_len(f, 20); /* exactly the header: a claim the frame allows */
+	check_one("ipv4_ip_bytes_header_only_20", E_IP(17, 1000, 53, 20, 0));
+
+	/* The tcpdump corpus case: 12,336 (0x3030) claimed in a 48-byte frame holding 34. */
+	f = udp4(0, 1000, 53, 6);
+	tl_frame_set_ip_len(f, 12336);
+	check_one("ipv4_ip_bytes_12336_in_48_byte_frame_34", E_IP(17, 1000, 53, 34, 0));
 
 	f = udp4(0, 1000, 53, 0); /* total length 28 ... */
-	tl_put_bytes(f, 18, 0); /* ... in a frame padded to 60 */
+	tl_put_bytes(f, 18, 0); /* ... in a frame padded to 60: padding is not IP */
 	check_one("ipv4_padded_frame_ip_bytes_28", E_IP(17, 1000, 53, 28, 0));
+
+	/* Options: IHL 6 (24 bytes) with a total length of 22, below it. */
+	f = new_frame(0);
+	tl_put_eth(f, TL_ETH_IPV4);
+	tl_put_ipv4(f, &(struct tl_ipv4){ .proto = IPPROTO_UDP, .ihl = 6 });
+	tl_put_udp(f, 1000, 53);
+	tl_frame_finish(f); /* 14 + 24 + 8 = 46 bytes, 32 of IPv4 */
+	tl_frame_set_ip_len(f, 22);
+	check_one("ipv4_ip_bytes_below_ihl_header_32", E_IP(17, 1000, 53, 32, 0));
+
+	/* VLAN tags are not IP bytes: 60-byte tagged frame, 42 held, claiming 1500. */
+	vlan_udp4(TL_ETH_8021Q);
+	tl_frame_set_ip_len(&frames[0], 1500);
+	check_one("ipv4_ip_bytes_vlan_claim_over_frame_42", E_IP(17, 1000, 53, 42, 0));
+	f = two_tags(TL_ETH_8021AD, TL_ETH_8021Q, TL_ETH_IPV4);
+	tl_put_ipv4(f, &(struct tl_ipv4){ .proto = IPPROTO_UDP });
+	tl_put_udp(f, 1000, 53);
+	tl_frame_finish(f); /* 14 + 8 + 28 = 50 bytes */
+	tl_frame_set_ip_len(f, 0);
+	check_one("ipv4_ip_bytes_qinq_total_length_0_28", E_IP(17, 1000, 53, 28, 0));
 }
 
 /* ------------------------------------------------------------------ */
@@ -563,16 +604,16 @@ static void test_ipv6_ext_cut_off(void)
 	tl_put_ip6_ext(f, 0, IPPROTO_UDP, 0);
 	tl_put_udp(f, 1000, 53);
 	tl_frame_finish(f); /* payload 16 -> 56 */
-	tl_frame_cut(f, 14 + 40 + 7); /* 7 bytes of the hop-by-hop header */
-	check_one("ipv6_ext_cut_off_first", E_IP(0, 0, 0, 56, 0));
+	tl_frame_cut(f, 14 + 40 + 7); /* 7 bytes of the hop-by-hop header: it holds 47 of 56 */
+	check_one("ipv6_ext_cut_off_first", E_IP(0, 0, 0, 47, 0));
 
 	f = ip6(0, 0);
 	tl_put_ip6_ext(f, 0, 43, 0);
 	tl_put_ip6_ext(f, 43, IPPROTO_TCP, 0);
 	tl_put_tcp(f, 40000, 443, 0x02);
 	tl_frame_finish(f); /* payload 36 -> 76 */
-	tl_frame_cut(f, 14 + 40 + 8 + 5); /* routing header cut after 5 bytes */
-	check_one("ipv6_ext_cut_off_second", E_IP(43, 0, 0, 76, 0));
+	tl_frame_cut(f, 14 + 40 + 8 + 5); /* routing header cut after 5 bytes: 53 of 76 */
+	check_one("ipv6_ext_cut_off_second", E_IP(43, 0, 0, 53, 0));
 }
 
 static void test_ipv6_ext_longer_than_frame(void)
@@ -583,8 +624,8 @@ static void test_ipv6_ext_longer_than_frame(void)
 	tl_put_udp(f, 1000, 53);
 	tl_frame_finish(f); /* payload 40 -> 80 */
 	/* 20 of its 32 bytes: walkable (8 there), but UDP lies beyond the end. */
-	tl_frame_cut(f, 14 + 40 + 20);
-	check_one("ipv6_ext_longer_than_frame", E_IP(17, 0, 0, 80, 0));
+	tl_frame_cut(f, 14 + 40 + 20); /* ip_bytes: the 60 of 80 held */
+	check_one("ipv6_ext_longer_than_frame", E_IP(17, 0, 0, 60, 0));
 }
 
 static void test_ipv6_no_next_header(void)
@@ -615,11 +656,11 @@ static void test_icmp_type_code_in_dport(void)
 	icmp4(0, 3, 1);
 	check_one("icmp_host_unreachable_dport_0x0301", E_IP(1, 0, 0x0301, 28, 0));
 	icmp4(0, 3, 1);
-	tl_frame_cut(&frames[0], 14 + 20 + 1); /* 1 byte: no type/code pair */
-	check_one("icmp_1_byte_dport_0", E_IP(1, 0, 0, 28, 0));
+	tl_frame_cut(&frames[0], 14 + 20 + 1); /* 1 byte: no type/code pair; 21 of 28 held */
+	check_one("icmp_1_byte_dport_0", E_IP(1, 0, 0, 21, 0));
 	icmp4(0, 11, 0);
-	tl_frame_cut(&frames[0], 14 + 20 + 2); /* exactly type and code */
-	check_one("icmp_2_bytes_dport_0x0b00", E_IP(1, 0, 0x0b00, 28, 0));
+	tl_frame_cut(&frames[0], 14 + 20 + 2); /* exactly type and code; 22 of 28 held */
+	check_one("icmp_2_bytes_dport_0x0b00", E_IP(1, 0, 0x0b00, 22, 0));
 }
 
 static void test_icmpv6_type_code_in_dport(void)
@@ -679,16 +720,16 @@ static void test_tcp_truncated(void)
 
 	tcp4(0, 40000, 443, 0x02);
 	tl_frame_cut(&frames[0], 14 + 20 + 2);
-	check_one("tcp_2_bytes_no_ports", E_IP(6, 0, 0, 40, 0));
+	check_one("tcp_2_bytes_no_ports", E_IP(6, 0, 0, 22, 0)); /* ip_bytes: the 22 of 40 held */
 	for (n = 4; n <= 13; n++) {
 		tcp4(0, 40000, 443, 0x02);
 		tl_frame_cut(&frames[0], 14 + 20 + n);
 		snprintf(name, sizeof(name), "tcp_%zu_bytes_ports_no_flags", n);
-		check_one(name, E_IP(6, 40000, 443, 40, 0));
+		check_one(name, E_IP(6, 40000, 443, (__u32)(20 + n), 0));
 	}
 	tcp4(0, 40000, 443, 0x02);
 	tl_frame_cut(&frames[0], 14 + 20 + 14);
-	check_one("tcp_14_bytes_ports_and_flags", E_IP(6, 40000, 443, 40, 0x02));
+	check_one("tcp_14_bytes_ports_and_flags", E_IP(6, 40000, 443, 34, 0x02));
 }
 
 static void test_tcp6_truncated(void)
@@ -697,8 +738,8 @@ static void test_tcp6_truncated(void)
 
 	tl_put_tcp(f, 40000, 443, 0x02);
 	tl_frame_finish(f); /* payload 20 -> 60 */
-	tl_frame_cut(f, 14 + 40 + 13);
-	check_one("tcp6_13_bytes_ports_no_flags", E_IP(6, 40000, 443, 60, 0));
+	tl_frame_cut(f, 14 + 40 + 13); /* 53 of 60 held */
+	check_one("tcp6_13_bytes_ports_no_flags", E_IP(6, 40000, 443, 53, 0));
 }
 
 /* IPv4 + an L4 header of size bytes starting with ports 5060 > 5061. */
@@ -716,15 +757,15 @@ static void test_ports_per_protocol(void)
 {
 	ports4(0, IPPROTO_UDP, 8);
 	tl_frame_cut(&frames[0], 14 + 20 + 3);
-	check_one("udp_3_bytes_no_ports", E_IP(17, 0, 0, 28, 0));
+	check_one("udp_3_bytes_no_ports", E_IP(17, 0, 0, 23, 0)); /* 23 of 28 held */
 	ports4(0, IPPROTO_UDP, 8);
 	tl_frame_cut(&frames[0], 14 + 20 + 4);
-	check_one("udp_4_bytes_ports", E_IP(17, 5060, 5061, 28, 0));
+	check_one("udp_4_bytes_ports", E_IP(17, 5060, 5061, 24, 0));
 	ports4(0, IPPROTO_SCTP, 12);
 	check_one("sctp_ports", E_IP(132, 5060, 5061, 32, 0));
 	ports4(0, IPPROTO_SCTP, 12);
 	tl_frame_cut(&frames[0], 14 + 20 + 3);
-	check_one("sctp_3_bytes_no_ports", E_IP(132, 0, 0, 32, 0));
+	check_one("sctp_3_bytes_no_ports", E_IP(132, 0, 0, 23, 0));
 	ports4(0, IPPROTO_UDPLITE, 8);
 	check_one("udplite_ports", E_IP(136, 5060, 5061, 28, 0));
 	ports4(0, IPPROTO_GRE, 8);
@@ -901,16 +942,27 @@ static void test_multi_protocol_mix(void)
 /* ip_bytes, times, interfaces                                         */
 /* ------------------------------------------------------------------ */
 
-static void test_ipv6_ip_bytes_payload_plus_40(void)
+static void test_ipv6_ip_bytes_held(void)
 {
 	struct tl_frame *f = ip6(0, IPPROTO_UDP);
 
 	tl_put_udp(f, 1000, 53);
-	tl_frame_finish(f);
-	tl_frame_set_ip_len(f, 1234); /* 62-byte frame claiming 1234 bytes of payload */
-	check_one("ipv6_ip_bytes_payload_1234_plus_40", E_IP(17, 1000, 53, 1274, 0));
-	tl_frame_set_ip_len(f, 0); /* jumbogram-style 0 */
-	check_one("ipv6_ip_bytes_payload_0_plus_40", E_IP(17, 1000, 53, 40, 0));
+	tl_frame_finish(f); /* 62 bytes: payload 8 -> 48 */
+	check_one("ipv6_ip_bytes_payload_plus_40", E_IP(17, 1000, 53, 48, 0));
+	tl_frame_set_ip_len(f, 1234); /* a 62-byte frame claiming 1274: it holds 48 */
+	check_one("ipv6_ip_bytes_claim_over_frame_48", E_IP(17, 1000, 53, 48, 0));
+	tl_frame_set_ip_len(f, 9); /* one byte more than held */
+	check_one("ipv6_ip_bytes_claim_held_plus_1_48", E_IP(17, 1000, 53, 48, 0));
+	tl_frame_set_ip_len(f, 0); /* jumbogram or segmentation offload: what is held */
+	check_one("ipv6_ip_bytes_payload_0_48", E_IP(17, 1000, 53, 48, 0));
+	tl_frame_set_ip_len(f, 1); /* a shorter claim than held stands (the rest: padding) */
+	check_one("ipv6_ip_bytes_payload_1_41", E_IP(17, 1000, 53, 41, 0));
+
+	f = ip6(0, IPPROTO_UDP);
+	tl_put_udp(f, 1000, 53);
+	tl_frame_finish(f); /* payload 8 -> 48 ... */
+	tl_put_bytes(f, 10, 0); /* ... in a 72-byte frame */
+	check_one("ipv6_padded_frame_ip_bytes_48", E_IP(17, 1000, 53, 48, 0));
 }
 
 /* Largest last_jiffies over the CPUs' clock anchors. */
@@ -1241,6 +1293,34 @@ static void test_multi_buffer(void)
 	check_frames("multi_buffer_9000_bytes", 3, e, 0);
 }
 
+/*
+ * The bytes a multi-buffer frame holds are all its buffers' (bpf_xdp_get_buff_len),
+ * not the linear part the headers are parsed from (3,520 bytes here).
+ */
+static void test_multi_buffer_ip_bytes_held(void)
+{
+	struct expect e[2] = { E_IP(17, 1000, 53, 8986, 0), E_IP(6, 40000, 443, 8986, 0x18) };
+	struct tl_frame *f;
+
+	udp4(0, 1000, 53, 9000 - 42);
+	tl_frame_set_ip_len(&frames[0], 0); /* as offload writes: the 8986 held */
+	f = ip6(1, IPPROTO_TCP);
+	tl_put_tcp(f, 40000, 443, 0x18);
+	tl_put_bytes(f, 9000 - 74, 0x33);
+	tl_frame_finish(f);
+	tl_frame_set_ip_len(f, 0); /* BIG TCP's or a jumbogram's 0: the 8986 held */
+	check_frames("multi_buffer_ip_length_0_counts_all_buffers", 2, e, 0);
+
+	udp4(0, 1000, 53, 9000 - 42);
+	tl_frame_set_ip_len(&frames[0], 65535);
+	f = ip6(1, IPPROTO_TCP);
+	tl_put_tcp(f, 40000, 443, 0x18);
+	tl_put_bytes(f, 9000 - 74, 0x33);
+	tl_frame_finish(f);
+	tl_frame_set_ip_len(f, 65535); /* claims 65575 */
+	check_frames("multi_buffer_claim_over_frame_8986", 2, e, 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -1264,7 +1344,7 @@ int main(int argc, char **argv)
 	test_ipv4_options();
 	test_ipv4_first_fragment_has_ports();
 	test_ipv4_non_first_fragment_no_ports();
-	test_ipv4_ip_bytes_is_total_length_field();
+	test_ipv4_ip_bytes_held();
 	test_ipv6_no_ext();
 	test_ipv6_ext_0_hop_by_hop();
 	test_ipv6_ext_43_routing();
@@ -1292,7 +1372,7 @@ int main(int argc, char **argv)
 	test_arp_non_ip();
 	test_unknown_ethertypes_non_ip();
 	test_multi_protocol_mix();
-	test_ipv6_ip_bytes_payload_plus_40();
+	test_ipv6_ip_bytes_held();
 	test_first_last_seen();
 	test_ingress_ifindex_default_lo();
 	test_ingress_ifindex_veth();
@@ -1300,6 +1380,7 @@ int main(int argc, char **argv)
 	test_flow_table_full_exact();
 	test_unrecorded_flows_counted();
 	test_multi_buffer();
+	test_multi_buffer_ip_bytes_held();
 	tl_xdp_close(&xdp);
 	return tl_summary();
 }
