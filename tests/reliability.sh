@@ -33,7 +33,7 @@ done
 # SECTION | SCENARIO (issue 7) | SUITE | CHECKS (regex) | FIGURE (regex, optional); fields are
 # separated by ' | ' (a regex may use '|' without spaces)
 SCENARIOS=$(cat <<'EOF'
-Hostile input | At least 1,000,000 random and mutated frames (random bytes, mutated fields and lengths, every truncation, deep VLAN and IPv6 extension chains) through BPF_PROG_TEST_RUN: no error, always XDP_PASS, one class per frame, sums equal totals (quick size in make test, longer with make fuzz) | unit-test_xdp_fuzz | ^fuzz_ | ([0-9]+ frames) fuzzed
+Hostile input | At least 1,000,000 random and mutated frames (random bytes, mutated fields and lengths, every truncation, deep VLAN and IPv6 extension chains) through BPF_PROG_TEST_RUN, after 250,000 from each of three fixed seeds: no error, always XDP_PASS, one class per frame, sums equal totals (quick size in make test, longer with make fuzz) | unit-test_xdp_fuzz | ^fuzz_ | ([0-9]+ frames) fuzzed
 Hostile input | The tcpdump corpus through the program: the same properties | unit-test_xdp_fuzz | ^corpus_ | ^corpus_test_run_no_error \(([0-9]+ frames)
 Hostile input | libFuzzer targets for every user-space parser of outside input (options, map records, IPFIX encoder checked by decoding) | test-fuzz | . | ^(fuzz_[a-z_]+) \(([0-9]+ execs)
 Hostile input | Loader and reader built with ASan and UBSan: the integration suites run against them with no report | asan-test-loader | .

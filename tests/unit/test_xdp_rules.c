@@ -405,6 +405,20 @@ static void test_ipv4_non_first_fragment_no_ports(void)
 	check_one("ipv4_middle_fragment_no_ports", E_IP(17, 0, 0, 128, 0));
 	udp4_frag(0x0001); /* last fragment, offset 8 */
 	check_one("ipv4_last_fragment_no_ports", E_IP(17, 0, 0, 128, 0));
+	/* The offset is 13 bits: offsets of 4096 and above (bit 12) are fragments too. */
+	udp4_frag(0x1000); /* offset 4096 * 8: only the offset's top bit */
+	check_one("ipv4_fragment_offset_4096_no_ports", E_IP(17, 0, 0, 128, 0));
+	udp4_frag(0x2000 | 0x1000); /* MF and offset 4096 */
+	check_one("ipv4_fragment_mf_offset_4096_no_ports", E_IP(17, 0, 0, 128, 0));
+	udp4_frag(0x1fff); /* the largest offset */
+	check_one("ipv4_fragment_offset_8191_no_ports", E_IP(17, 0, 0, 128, 0));
+	udp4_frag(0x4000 | 0x1800); /* DF with offset 6144: an offset all the same */
+	check_one("ipv4_fragment_df_offset_6144_no_ports", E_IP(17, 0, 0, 128, 0));
+	/* The flags are not the offset: the reserved bit alone leaves a first fragment. */
+	udp4_frag(0x8000);
+	check_one("ipv4_reserved_flag_offset_0_has_ports", E_IP(17, 5000, 6000, 128, 0));
+	udp4_frag(0x8000 | 0x4000 | 0x2000);
+	check_one("ipv4_all_flags_offset_0_has_ports", E_IP(17, 5000, 6000, 128, 0));
 
 	/* The TCP flags byte is not read either. */
 	tcp4(0, 40000, 443, 0x02);
