@@ -35,6 +35,7 @@ done
 SCENARIOS=$(cat <<'EOF'
 Hostile input | At least 1,000,000 random and mutated frames (random bytes, mutated fields and lengths, every truncation, deep VLAN and IPv6 extension chains) through BPF_PROG_TEST_RUN, after 250,000 from each of three fixed seeds: no error, always XDP_PASS, one class per frame, sums equal totals (quick size in make test, longer with make fuzz) | unit-test_xdp_fuzz | ^fuzz_ | ([0-9]+ frames) fuzzed
 Hostile input | The tcpdump corpus through the program: the same properties | unit-test_xdp_fuzz | ^corpus_ | ^corpus_test_run_no_error \(([0-9]+ frames)
+Hostile input | The tcpdump corpus replayed through a veth into xdpflow: every class, protocol and flow (key, packets, bytes, ip_bytes, TCP flags) equal to tshark's dissection, definitional differences listed with their reasons | test-dissector | ^dissector:
 Hostile input | libFuzzer targets for every user-space parser of outside input (options, map records, IPFIX encoder checked by decoding) | test-fuzz | . | ^(fuzz_[a-z_]+) \(([0-9]+ execs)
 Hostile input | Loader and reader built with ASan and UBSan: the integration suites run against them with no report | asan-test-loader | .
 Hostile input | (the same, for the reader) | asan-test-reader | .

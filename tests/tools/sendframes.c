@@ -16,7 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_FRAME 65536
+/* Records up to pcap's usual snaplen are read; the interface's MTU decides what it sends. */
+#define MAX_FRAME (256 * 1024)
 #define RETRY_SLEEP_NS 200000L
 #define MAX_RETRIES 20000
 
