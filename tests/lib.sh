@@ -6,6 +6,7 @@
 #              xf_expect_fail NAME PATTERN CMD... (exit 1, one matching stderr line)
 #              xf_expect_reader_error NAME STATUS PATTERN CMD... (also: nothing on stdout)
 #              xf_summary (prints the tally; its status is the script's exit status)
+# Setup:       xf_require_root NAME; xf_require_cmds CMD...; xf_require_built FILE...
 # Cleanup:     xf_on_exit CMD...   (run in reverse order on exit, even after a failure;
 #              call it in the main shell, not in a $(...) subshell)
 #              xf_pin_dir VAR NAME (a pin folder for this run, removed at exit)
@@ -83,6 +84,19 @@ xf_mount_bpffs() {
 	if ! mountpoint -q /sys/fs/bpf; then
 		mount -t bpf bpf /sys/fs/bpf || return 1
 	fi
+}
+
+# xf_require_built FILE...: FAIL and exit 1 unless every FILE (built by make) is there; then
+# mount bpffs where it is not.
+xf_require_built() {
+	local f
+	for f in "$@"; do
+		if [ ! -e "$f" ]; then
+			xf_fail setup "$f is missing: run make all tests-build"
+			exit 1
+		fi
+	done
+	xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
 }
 
 # xf_expect_fail NAME PATTERN CMD...: CMD exits 1 with exactly one stderr line matching the

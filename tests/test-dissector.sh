@@ -25,13 +25,7 @@ READER=${READER:-$XF_BUILD/xdpflow-reader}
 OBJ=${XDPFLOW_BPF_OBJ:-$XF_BUILD/xdpflow.bpf.o}
 SEND=$XF_BUILD/tools/sendframes
 DISSECT=$XF_ROOT/tests/dissect.py
-for f in "$LOADER" "$READER" "$OBJ" "$SEND"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$LOADER" "$READER" "$OBJ" "$SEND"
 T=$XF_TMP
 # since T0: seconds since T0 (date +%s%N), one decimal.
 since() { local d=$(($(date +%s%N) - $1)); printf '%d.%d' $((d / 1000000000)) $((d / 100000000 % 10)); }

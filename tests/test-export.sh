@@ -19,13 +19,7 @@ LOADER=$XF_BUILD/xdpflow-loader
 FEED=$XF_BUILD/tools/feed
 SEND=$XF_BUILD/tools/sendframes
 OBJ=$XF_BUILD/xdpflow.bpf.o
-for f in "$READER" "$LOADER" "$FEED" "$SEND" "$OBJ"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$READER" "$LOADER" "$FEED" "$SEND" "$OBJ"
 
 T=$XF_TMP
 NS=xdpflow-etest-$$

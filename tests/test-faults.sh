@@ -18,13 +18,7 @@ LOADER=${LOADER:-$XF_BUILD/xdpflow-loader}
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 KILLS=${KILLS:-50}
 ROUNDS=${ROUNDS:-100}
-for f in "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/sendframes"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/sendframes"
 
 NS=xdpflow-faults-$$
 T=$XF_TMP

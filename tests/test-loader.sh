@@ -12,13 +12,7 @@ xf_require_root test-loader
 xf_require_cmds bpftool xdp-loader nsenter python3 tmux clang setpriv unshare
 LOADER=${LOADER:-$XF_BUILD/xdpflow-loader}
 OBJ=$XF_BUILD/xdpflow.bpf.o
-for f in "$LOADER" "$OBJ" "$XF_BUILD/tools/sendframes"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$LOADER" "$OBJ" "$XF_BUILD/tools/sendframes"
 
 # libxdp's dispatcher needs freplace (BPF_PROG_TYPE_EXT): not on the dev host kernel, yes
 # on stock distribution kernels (tests/vm/run-vm.sh). The expectations follow the kernel.

@@ -13,13 +13,7 @@ xf_require_root test-privileges
 xf_require_cmds bpftool nsenter python3 setpriv useradd groupadd userdel groupdel
 LOADER=${LOADER:-$XF_BUILD/xdpflow-loader}
 READER=${READER:-$XF_BUILD/xdpflow-reader}
-for f in "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/sendframes" "$XF_BUILD/tools/tryfdwrite"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/sendframes" "$XF_BUILD/tools/tryfdwrite"
 
 NS=xdpflow-priv-$$
 T=$XF_TMP

@@ -17,13 +17,7 @@ xf_require_cmds valgrind python3
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 FEED=$XF_BUILD/tools/feed
 OBJ=$XF_BUILD/xdpflow.bpf.o
-for f in "$READER" "$FEED" "$OBJ"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$READER" "$FEED" "$OBJ"
 T=$XF_TMP
 xf_pin_dir P vg
 
