@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs one test script inside Debian's stock kernel under qemu (tcg), against the binaries built on the host.
 #
-# Usage: tests/vm/run-vm.sh [--timeout SECS] SCRIPT [ARGS...]
+# Usage: tests/vm/run-vm.sh [--timeout SECS] [--kernel KERNEL] SCRIPT [ARGS...]
 #
 # Why a VM at all: the host kernel refuses BPF_PROG_TYPE_EXT, so libxdp's multi-prog
 # dispatcher can only be exercised under a distribution kernel (see PLATFORM.md).
 # The guest sees the host's / read-only over 9p and the project root read-write at the
-# same absolute path, so SCRIPT runs the very binaries in build/ and writes results there.
+# same absolute path (wherever the project is: under /tmp or /root too), so SCRIPT runs
+# the very binaries in build/ and writes results there.
+# KERNEL (default $XDPFLOW_VM_KERNEL, else 6.1) is a Debian registry kernel: 6.1 (the one
+# linux-image-amd64 names), 6.12, or either with a flavour, 6.1-rt, 6.12-rt, 6.12-cloud
+# (linux-image-[6.12-]FLAVOUR-amd64), or a linux-image-* package name; --list-kernels
+# prints the names and what each resolves to.
 # Exit status: the guest script's; 77 (SKIP) when qemu or the kernel cannot be had;
 # 124 when the guest did not finish within the timeout (default 300 s).
 #
@@ -17,35 +22,69 @@
 # exec costs ~40 ms, a python start ~0.5 s, an xdpflow attach ~1-2 s (the verifier) and
 # `bpftool feature probe` ~2 s: batch checks into one script per boot.
 #
-# The script runs as root with cwd the project root, /tmp, /run and /root on tmpfs, bpffs
-# on /sys/fs/bpf, and in its environment XDPFLOW_VM=1, XDPFLOW_HOST_KERNEL (the host's
-# uname -r), and the caller's CI and XDPFLOW_* variables. The guest cannot modprobe:
-# modules it needs must be listed in $modules below.
+# The script runs as root with cwd the project root, /tmp, /run and /root on tmpfs (the
+# project mounted over them where it lies below), bpffs on /sys/fs/bpf, and in its
+# environment XDPFLOW_VM=1, XDPFLOW_VM_KERNEL (the KERNEL name), XDPFLOW_VM_HZ (the guest
+# kernel's CONFIG_HZ), XDPFLOW_HOST_KERNEL (the host's uname -r), and the caller's CI and
+# other XDPFLOW_* variables. The guest cannot modprobe: modules it needs must be listed in
+# $modules below.
 #
-# Leaves in build/vm/: the cached kernel and initramfs, and per script NAME (SCRIPT's
-# basename without extension) NAME.log (its output), NAME.rc (its status) and
-# NAME.console (the guest's serial console, for when the guest itself fails).
+# Leaves in build/vm/: the cached kernels (one folder per package, with its config) and
+# their initramfs, and per script NAME (SCRIPT's basename without extension) NAME.log (its
+# output), NAME.rc (its status) and NAME.console (the guest's serial console, for when the
+# guest itself fails). XDPFLOW_VM_CACHE names another folder for the kernels (a second
+# clone of the project can share the first one's).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(cd "$here/../.." && pwd -P)
 vmdir=$root/build/vm
+cache=${XDPFLOW_VM_CACHE:-$vmdir}
+
+# The kernel names the matrix knows (KERNEL: package linux-image-amd64 depends on, or is).
+KERNELS="6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud"
+# meta_of KERNEL: the package to resolve (a meta-package is resolved to the kernel it names).
+meta_of() {
+	case $1 in
+	6.1) echo linux-image-amd64 ;;
+	6.12) echo linux-image-6.12-amd64 ;;
+	6.1-[a-z]*) echo "linux-image-${1#6.1-}-amd64" ;;
+	6.12-[a-z]*) echo "linux-image-6.12-${1#6.12-}-amd64" ;;
+	linux-image-*) echo "$1" ;;
+	*) return 1 ;;
+	esac
+}
 
 timeout_s=300
+kernel=${XDPFLOW_VM_KERNEL:-6.1}
+list=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout_s=${2:?--timeout needs a value}; shift 2 ;;
 	--timeout=*) timeout_s=${1#--timeout=}; shift ;;
+	--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
+	--kernel=*) kernel=${1#--kernel=}; shift ;;
+	--list-kernels) list=1; shift ;;
 	--) shift; break ;;
 	-*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
+if [ -n "$list" ]; then
+	for k in $KERNELS; do
+		m=$(meta_of "$k")
+		printf '%-11s %-29s %s\n' "$k" "$m" "$(apt-cache depends "$m" 2>/dev/null |
+			sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)"
+	done
+	exit 0
+fi
 if [ $# -lt 1 ]; then
-	echo "usage: $0 [--timeout SECS] SCRIPT [ARGS...]" >&2
+	echo "usage: $0 [--timeout SECS] [--kernel KERNEL] SCRIPT [ARGS...]" >&2
 	exit 2
 fi
 case $timeout_s in ''|*[!0-9]*) echo "run-vm.sh: bad timeout '$timeout_s'" >&2; exit 2 ;; esac
+meta=$(meta_of "$kernel") ||
+	{ echo "run-vm.sh: unknown kernel '$kernel': one of $KERNELS, or a linux-image-* package" >&2; exit 2; }
 
 script=$(realpath -e -- "$1") || { echo "run-vm.sh: no such script: $1" >&2; exit 2; }
 shift
@@ -98,7 +137,6 @@ die() { echo "init: $*"; sync; poweroff -f; }
 # stays uncached so every write reaches the host before power-off.
 opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $opts,ro,cache=loose hostroot /newroot || die "cannot mount the host root"
-mount -t 9p -o $opts project /newroot$project || die "cannot mount the project at $project"
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
@@ -114,6 +152,10 @@ mount -t tmpfs tmp /newroot/tmp
 mount -t tmpfs run /newroot/run
 # A writable HOME for tools that keep caches or history there.
 mount -t tmpfs home /newroot/root
+# The project last: it may lie below one of those tmpfs (a clone in /tmp or /root), where
+# its mount point is made now.
+mkdir -p /newroot$project && mount -t 9p -o $opts project /newroot$project ||
+	die "cannot mount the project at $project"
 mount -t bpf bpf /newroot/sys/fs/bpf
 mount -t tracefs tracefs /newroot/sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /newroot/sys/kernel/debug 2>/dev/null
@@ -127,14 +169,14 @@ sync
 poweroff -f
 EOF
 
-mkdir -p "$vmdir"
-exec 9>"$vmdir/.lock"
+mkdir -p "$vmdir" "$cache"
+exec 9>"$cache/.lock"
 # One VM at a time: runs share the cache, and two tcg guests on 2 cores would both crawl.
 flock 9
 # Left by a run that was killed outright; safe to remove while holding the lock.
-rm -rf "$vmdir"/.tmp.*
+rm -rf "$cache"/.tmp.*
 
-tmp=$(mktemp -d "$vmdir/.tmp.XXXXXX")
+tmp=$(mktemp -d "$cache/.tmp.XXXXXX")
 qpid=
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
@@ -177,13 +219,20 @@ qemu-system-x86_64 -accel help 2>/dev/null | grep -qx tcg || skip "qemu-system-x
 need_pkg busybox-static || skip "busybox-static is not installed and cannot be installed"
 need_pkg cpio || command -v cpio >/dev/null || skip "cpio is not installed and cannot be installed"
 
+# kernel_pkg: the kernel package $meta stands for (itself when it is not a meta-package).
 kernel_pkg() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1
+	local dep
+	dep=$(apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+	if [ -n "$dep" ]; then
+		echo "$dep"
+	elif apt-cache show "$meta" 2>/dev/null | grep -q '^Filename: .*/linux-image-'; then
+		echo "$meta"
+	fi
 }
 
-# Unpacks the kernel package into build/vm/PKG/: vmlinuz and the wanted modules only
-# (the whole package is ~400 MB unpacked).
+# Unpacks the kernel package into $cache/PKG/: vmlinuz, its config and the wanted modules
+# only (the whole package is ~400 MB unpacked).
 fetch_kernel() {
 	local pkg=$1 new=$tmp/kernel kv m
 	rm -rf "$tmp/deb" "$new"
@@ -194,6 +243,7 @@ fetch_kernel() {
 	dpkg-deb -x "$tmp/deb/$pkg"_*.deb "$tmp/deb/root" || return 1
 	kv=$(ls "$tmp/deb/root/lib/modules") || return 1
 	cp "$tmp/deb/root/boot/vmlinuz-$kv" "$new/vmlinuz" || return 1
+	cp "$tmp/deb/root/boot/config-$kv" "$new/config" || return 1
 	echo "$kv" >"$new/version"
 	local mdir=$tmp/deb/root/lib/modules/$kv order=
 	# Depth-first so each module's dependencies come before it.
@@ -226,12 +276,21 @@ fetch_kernel() {
 	for m in $modules; do add_module "$m" || return 1; done
 	echo "${order# }" >"$new/modules.order"
 	echo "$modules" >"$new/modules.wanted"
-	# Only the kernel linux-image-amd64 now names is worth keeping.
-	rm -rf "$tmp/deb" "$vmdir"/linux-image-*
-	mv "$new" "$vmdir/$pkg"
+	echo "$meta" >"$new/meta"
+	rm -rf "$tmp/deb"
+	# Only the kernel $meta now names is worth keeping (folders without meta are older caches).
+	for d in "$cache"/linux-image-*/; do
+		[ -d "$d" ] || continue
+		[ -f "$d/meta" ] && [ "$(cat "$d/meta")" != "$meta" ] && continue
+		rm -rf "$d"
+	done
+	mv "$new" "$cache/$pkg"
 }
 
-kernel_ok() { [ -f "$vmdir/$1/vmlinuz" ] && [ "$(cat "$vmdir/$1/modules.wanted" 2>/dev/null)" = "$modules" ]; }
+kernel_ok() {
+	[ -f "$cache/$1/vmlinuz" ] && [ -f "$cache/$1/config" ] &&
+		[ "$(cat "$cache/$1/modules.wanted" 2>/dev/null)" = "$modules" ]
+}
 
 pkg=$(kernel_pkg)
 if [ -z "$pkg" ] && apt_update; then pkg=$(kernel_pkg); fi
@@ -248,16 +307,18 @@ if [ -n "$pkg" ] && ! kernel_ok "$pkg"; then
 	fi
 fi
 if [ -z "$pkg" ]; then
-	# No apt look-up or download possible: fall back on whatever kernel is cached.
-	for d in "$vmdir"/linux-image-*/; do
+	# No apt look-up or download possible: fall back on a kernel cached for $meta.
+	for d in "$cache"/linux-image-*/; do
+		[ "$(cat "$d/meta" 2>/dev/null)" = "$meta" ] || continue
 		d=$(basename "$d")
 		kernel_ok "$d" && pkg=$d
 	done
-	[ -n "$pkg" ] || skip "cannot resolve or download the kernel of linux-image-amd64"
+	[ -n "$pkg" ] || skip "cannot resolve or download the kernel of $meta ($kernel)"
 	echo "vm: using cached $pkg" >&2
 fi
-kdir=$vmdir/$pkg
+kdir=$cache/$pkg
 kver=$(cat "$kdir/version")
+hz=$(sed -n 's/^CONFIG_HZ=//p' "$kdir/config")
 
 busybox=/bin/busybox
 key=$({ echo "$init_script"; cat "$kdir/modules.order"; sha256sum "$busybox"; } | sha256sum | cut -c1-16)
@@ -282,10 +343,11 @@ fi
 {
 	echo "# written by tests/vm/run-vm.sh for one guest run"
 	echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb XDPFLOW_VM=1"
-	printf 'export XDPFLOW_HOST_KERNEL=%q\n' "$(uname -r)"
+	printf 'export XDPFLOW_HOST_KERNEL=%q XDPFLOW_VM_KERNEL=%q XDPFLOW_VM_HZ=%q\n' "$(uname -r)" "$kernel" "$hz"
 	# Pass the caller's CI flag and project settings through to the guest.
 	for v in CI $(compgen -e | grep '^XDPFLOW_' || true); do
-		[ -n "${!v+x}" ] && [ "$v" != XDPFLOW_VM ] && [ "$v" != XDPFLOW_HOST_KERNEL ] && printf 'export %s=%q\n' "$v" "${!v}"
+		case $v in XDPFLOW_VM | XDPFLOW_HOST_KERNEL | XDPFLOW_VM_KERNEL | XDPFLOW_VM_HZ | XDPFLOW_VM_CACHE) continue ;; esac
+		[ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	printf 'cd %q\n' "$root"
 	printf 'exec /bin/bash %q' "$script"
@@ -311,7 +373,7 @@ qemu_args=(
 	-device virtio-9p-pci,fsdev=project,mount_tag=project
 )
 
-echo "vm: booting $kver for $(realpath --relative-to="$root" "$script")" >&2
+echo "vm: booting $kver (HZ=$hz) for $(realpath --relative-to="$root" "$script")" >&2
 start=$(date +%s.%N)
 timeout -k 5 "$timeout_s" qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$tmp/qemu.out" 2>&1 &
 qpid=$!
