@@ -14,6 +14,7 @@
 # and xdpflow-reader's JSON on the three pin folders equals the ground truth.
 set -u
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/guest-lib.sh"
 
 if [ "${XDPFLOW_VM:-}" != 1 ]; then
 	echo "guest-coexist.sh: meant to run inside the VM (the host kernel has no dispatcher): tests/vm/run-vm.sh $0" >&2
@@ -45,33 +46,16 @@ xf_on_exit "xf_in '$NS' xdp-filter unload --all"
 xf_on_exit "xf_in '$NS' xdp-loader unload --all vb0; xf_in '$NS' xdp-loader unload --all vb1"
 
 L() { xf_in "$NS" "$LOADER" "$@"; }
-status() { xf_in "$NS" xdp-loader status "$1" 2>&1; }
-# The dispatcher's components as PRIO:NAME in chain order, e.g. "5:xdpflow 10:xdpfilt_alw_all".
-chain() { status "$1" | awk '$1 == "=>" {printf "%s%s:%s", sep, $2, $3; sep = " "}'; }
-prog_id() { status "$1" | awk -v n="$2" '$1 == "=>" && $3 == n {print $4}'; }
-has_dispatcher() { [ -n "$(status "$1" | awk '$2 == "xdp_dispatcher"')" ]; }
+status() { vm_status "$NS" "$1"; }
+chain() { vm_chain "$NS" "$1"; }
+prog_id() { vm_prog_id "$NS" "$1" "$2"; }
+has_dispatcher() { vm_has_dispatcher "$NS" "$1"; }
 # xdp-filter's own per-action frame counters (its XDP_DROP, XDP_PASS and XDP_ABORTED).
 filter_stat() { xf_in "$NS" xdp-filter status 2>/dev/null | awk -v a="$1" '$1 == a {print $2}'; }
-# Frames vm_other counted, from the array map of its program.
-other_frames() {
-	local map
-	map=$(bpftool -j prog show id "$(prog_id vb0 vm_other)" 2>/dev/null | grep -o '"map_ids":\[[0-9]*' | grep -o '[0-9]*$')
-	bpftool -j map dump id "$map" 2>/dev/null | grep -o '"value":[0-9][0-9]*' | cut -d: -f2
-}
-
-# counts_match NAME EXPECT PINDIR IFACE: xdpflow's pinned maps (decoded by lib.sh) against the truth.
-counts_match() {
-	local why
-	xf_map_counts "$3" >"$T/actual.json" 2>"$T/err" || { xf_fail "$1" "cannot read the maps at $3: $(tail -n 1 "$T/err")"; return; }
-	if why=$(xf_compare "$2" "$T/actual.json" "$(xf_ifindex "$NS" "$4")" 2>&1); then
-		xf_pass "$1"
-	else
-		xf_fail "$1" "$why"
-	fi
-}
+other_frames() { vm_other_frames "$NS" vb0; }
 
 # reader_match NAME PINDIR EXPECT IFACE: xdpflow-reader's JSON against the truth. Cheaper than
-# counts_match under tcg (one python start instead of one plus six bpftool dumps).
+# vm_counts_match under tcg (one python start instead of one plus six bpftool dumps).
 reader_match() {
 	local name=$1 dir=$2 expect=$3 iface=$4 why
 	if ! xf_in "$NS" "$READER" -p "$dir" --format json >"$T/reader.json" 2>"$T/err"; then
@@ -84,10 +68,6 @@ reader_match() {
 	fi
 }
 
-# check NAME WANT GOT: PASS when the two strings are equal.
-check() {
-	if [ "$2" = "$3" ]; then xf_pass "$1"; else xf_fail "$1" "got '$3', expected '$2'"; fi
-}
 
 # One python run for every set and every expectation (python costs ~0.5 s a start under tcg).
 python3 "$XF_ROOT/tests/vm/coexist_truth.py" gen "$T" 5 \
@@ -101,47 +81,47 @@ xf_in "$NS" xdp-filter load vb0 >"$T/out" 2>&1 && xf_in "$NS" xdp-filter port 53
 	{ xf_fail setup "xdp-filter load/port: $(tail -n 1 "$T/out")"; exit 1; }
 xf_in "$NS" xdp-loader load vb0 "$OTHER" >"$T/out" 2>&1 || { xf_fail setup "xdp-loader load other: $(tail -n 1 "$T/out")"; exit 1; }
 L attach -p "$EARLY" vb0 >"$T/out" 2>&1
-check "coexist: xdpflow-loader attach joins xdp-filter and vm_other, first of 3" 1 \
+vm_check "coexist: xdpflow-loader attach joins xdp-filter and vm_other, first of 3" 1 \
 	"$(grep -c "position 1 of 3 in libxdp's dispatcher, priority 5" "$T/out")"
 has_dispatcher vb0 && xf_pass "coexist: xdp-loader status shows xdp_dispatcher" ||
 	xf_fail "coexist: xdp-loader status shows xdp_dispatcher" "$(status vb0 | tr '\n' '|')"
-check "coexist: chain in priority order: xdpflow 5, xdp-filter 10, vm_other 30" \
+vm_check "coexist: chain in priority order: xdpflow 5, xdp-filter 10, vm_other 30" \
 	"5:xdpflow 10:xdpfilt_alw_all 30:vm_other" "$(chain vb0)"
 filter_id=$(prog_id vb0 xdpfilt_alw_all)
 send va0 s1
-counts_match "coexist: priority 5 (before the filter) counts every frame, the dropped ones too" \
-	"$T/early1.json" "$EARLY" vb0
-check "coexist: xdp-filter dropped exactly the port-53 frames" "$drop_1 $pass_1 0" \
+vm_counts_match "coexist: priority 5 (before the filter) counts every frame, the dropped ones too" \
+	"$T/early1.json" "$EARLY" "$NS" vb0
+vm_check "coexist: xdp-filter dropped exactly the port-53 frames" "$drop_1 $pass_1 0" \
 	"$(filter_stat XDP_DROP) $(filter_stat XDP_PASS) $(filter_stat XDP_ABORTED)"
-check "coexist: vm_other (priority 30) saw only what the filter passed" "$pass_1" "$(other_frames)"
+vm_check "coexist: vm_other (priority 30) saw only what the filter passed" "$pass_1" "$(other_frames)"
 
 # --- 3a. xdpflow-loader detach removes only xdpflow; the filter stays and still drops.
 L detach -p "$EARLY" vb0 >"$T/out" 2>&1
-check "independence: xdpflow-loader detach leaves xdp-filter (same program) and vm_other" \
+vm_check "independence: xdpflow-loader detach leaves xdp-filter (same program) and vm_other" \
 	"10:xdpfilt_alw_all 30:vm_other $filter_id" "$(chain vb0) $(prog_id vb0 xdpfilt_alw_all)"
 # --- 2b. After the filter: --prio 60 counts only what passed.
 L attach --prio 60 -p "$LATE" vb0 >"$T/out" 2>&1
-check "coexist: attach --prio 60 puts xdpflow after the filter" \
+vm_check "coexist: attach --prio 60 puts xdpflow after the filter" \
 	"10:xdpfilt_alw_all 30:vm_other 60:xdpflow" "$(chain vb0)"
 late_id=$(prog_id vb0 xdpflow)
 send va0 s2
 reader_match "coexist: priority 60 (after the filter) counts exactly what passed" "$LATE" "$T/late2.json" vb0
-check "independence: the filter kept dropping after xdpflow's detach" \
+vm_check "independence: the filter kept dropping after xdpflow's detach" \
 	"$((drop_1 + drop_2)) $((pass_1 + pass_2))" "$(filter_stat XDP_DROP) $(filter_stat XDP_PASS)"
 
 # --- 3b. xdp-filter unload leaves xdpflow attached and counting.
 xf_in "$NS" xdp-filter unload vb0 >"$T/out" 2>&1
-check "independence: xdp-filter unload leaves xdpflow (same program) and vm_other" \
+vm_check "independence: xdp-filter unload leaves xdpflow (same program) and vm_other" \
 	"30:vm_other 60:xdpflow $late_id" "$(chain vb0) $(prog_id vb0 xdpflow)"
 send va0 s3
 reader_match "independence: xdpflow counts on without the filter (every frame of s3)" "$LATE" "$T/late3.json" vb0
-check "independence: vm_other counted on through every change" "$((pass_1 + pass_2 + pass_3 + drop_3))" "$(other_frames)"
+vm_check "independence: vm_other counted on through every change" "$((pass_1 + pass_2 + pass_3 + drop_3))" "$(other_frames)"
 
 # --- 3c. xdp-loader unload --id removes xdpflow; attaching again reuses the pins.
 xf_in "$NS" xdp-loader unload vb0 --id "$late_id" >"$T/out" 2>&1
-check "independence: xdp-loader unload --id <xdpflow> removes only xdpflow" "30:vm_other" "$(chain vb0)"
+vm_check "independence: xdp-loader unload --id <xdpflow> removes only xdpflow" "30:vm_other" "$(chain vb0)"
 L attach --prio 60 -p "$LATE" vb0 >"$T/out" 2>&1
-check "independence: attach again after xdp-loader unload" "30:vm_other 60:xdpflow" "$(chain vb0)"
+vm_check "independence: attach again after xdp-loader unload" "30:vm_other 60:xdpflow" "$(chain vb0)"
 send va0 s4
 # Also item 4's reader on the pins of the xdpflow-loader path.
 reader_match "independence: the new attach reuses the pins, every count continues (reader JSON)" \
