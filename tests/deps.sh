@@ -9,6 +9,8 @@ PACKAGES=(
 	prometheus nfdump tshark qemu-system-x86 busybox-static cpio
 	libclang-rt-14-dev man-db groff-base systemd libcap2-bin time scdoc
 	valgrind gnuplot-nox debhelper dpkg-dev lintian git
+	# the VM tier: kernel modules come xz- or zstd-compressed
+	xz-utils zstd
 )
 
 missing=()
