@@ -7,7 +7,8 @@
 # Why a VM at all: the host kernel refuses BPF_PROG_TYPE_EXT, so libxdp's multi-prog
 # dispatcher can only be exercised under a distribution kernel (see PLATFORM.md).
 # The guest sees the host's / read-only over 9p and the project root read-write at the
-# same absolute path (wherever the project is: under /tmp or /root too), so SCRIPT runs
+# same absolute path (wherever the project is, /tmp and /root included; not below /proc,
+# /sys, /dev or /run, which the guest mounts anew), so SCRIPT runs
 # the very binaries in build/ and writes results there.
 # KERNEL (default $XDPFLOW_VM_KERNEL, else 6.1) is a Debian registry kernel: 6.1 (the one
 # linux-image-amd64 names), 6.12, or either with a flavour, 6.1-rt, 6.12-rt, 6.12-cloud
@@ -94,6 +95,13 @@ case $script in
 esac
 # The project path goes on the kernel command line, which splits on whitespace.
 case $root in *[[:space:]]*) echo "run-vm.sh: project path '$root' contains whitespace" >&2; exit 2 ;; esac
+# The guest mounts its own /proc, /sys, /dev and /run (and the tier a private /run per
+# stream) over those folders: a project there would be hidden. Anywhere else works.
+case $root in /proc/* | /sys/* | /dev/* | /run/*)
+	echo "run-vm.sh: the project is in ${root%"${root#/*/}"}, which the guest mounts anew; clone it anywhere else (e.g. /tmp or /root)" >&2
+	exit 2
+	;;
+esac
 name=$(basename "$script"); name=${name%.*}
 
 skip() { echo "SKIP: vm tier: $*"; exit 77; }
