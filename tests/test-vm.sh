@@ -28,7 +28,7 @@ boot() {
 	if ((r == 77)); then
 		grep -q '^SKIP: ' <<<"$out" || echo "SKIP: vm tier: $label: qemu cannot run here"
 	elif ((r != 0)); then
-		grep -q '^FAIL: ' <<<"$out" || echo "FAIL: vm tier: $label: the guest exited $r"
+		grep -q '^FAIL: ' <<<"$out" || echo "FAIL: vm tier: $label: tests/vm/run-vm.sh exited $r"
 		failed=1
 	fi
 	return "$r"
