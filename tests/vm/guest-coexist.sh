@@ -26,13 +26,7 @@ LOADER=$XF_BUILD/xdpflow-loader
 READER=$XF_BUILD/xdpflow-reader
 OBJ=$XF_BUILD/xdpflow.bpf.o
 OTHER=$XF_BUILD/vm/other.bpf.o
-for f in "$LOADER" "$READER" "$OBJ" "$OTHER" "$XF_BUILD/tools/sendframes"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$LOADER" "$READER" "$OBJ" "$OTHER" "$XF_BUILD/tools/sendframes"
 
 NS=xdpflow-vmco-$$
 T=$XF_TMP

@@ -26,13 +26,7 @@ LOADER=${LOADER:-$XF_BUILD/xdpflow-loader}
 OTHER=$XF_BUILD/vm/other.bpf.o
 SEND=$XF_BUILD/tools/sendframes
 ROUNDS=${XDPFLOW_DISPATCH_ROUNDS:-4}
-for f in "$LOADER" "$OTHER" "$SEND"; do
-	if [ ! -e "$f" ]; then
-		xf_fail setup "$f is missing: run make all tests-build"
-		exit 1
-	fi
-done
-xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; exit 1; }
+xf_require_built "$LOADER" "$OTHER" "$SEND"
 if [ "$(nproc)" -lt 2 ]; then
 	xf_fail setup "the guest has $(nproc) CPU: two senders on two CPUs need -smp 2"
 	exit 1
