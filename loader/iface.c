@@ -88,11 +88,11 @@ const char *iface_state(const char *name)
 
 const char *iface_name(unsigned int ifindex, char *buf, size_t size)
 {
-	char name[IF_NAMESIZE];
+	const char *name = ifname_of(ifindex);
 
 	if (ifindex == XDPFLOW_IFINDEX_OTHER)
 		snprintf(buf, size, "(other interfaces)");
-	else if (if_indextoname(ifindex, name))
+	else if (name)
 		snprintf(buf, size, "%s", name);
 	else
 		snprintf(buf, size, "ifindex %u (gone)", ifindex);

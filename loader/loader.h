@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <net/if.h>
 #include <xdp/libxdp.h>
-#include "pin.h"
+#include "xdpflow.h"
 
 #define LOADER_NAME "xdpflow-loader"
 #define XDPFLOW_PROG_NAME "xdpflow"

@@ -9,14 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "caps.h"
-#include "counts.h"
 #include "loader.h"
 
 #define TOP_SOURCES 10
 #define PROMPT_TRIES 5
 
 /* Counters of the previous screen, for per-second rates. */
-struct snapshot {
+struct screen {
 	struct iface_counts counts;
 	struct timespec at;
 	bool valid;
@@ -61,11 +60,11 @@ static void print_row(const char *label, const struct xdpflow_counter *c,
 		       (unsigned long long)c->bytes, "-");
 }
 
-static void print_protocols(const struct iface_counts *c, const struct snapshot *prev, double secs)
+static void print_protocols(const struct iface_counts *c, const struct screen *prev, double secs)
 {
 	static const char *const family[2] = { "IPv4", "IPv6" };
 	const struct iface_counts *p = prev->valid ? &prev->counts : NULL;
-	struct xdpflow_counter total = counts_total(c), ptotal;
+	struct xdpflow_counter total = iface_counts_total(c), ptotal;
 	char label[48];
 	const char *name;
 	int fam, proto;
@@ -75,7 +74,7 @@ static void print_protocols(const struct iface_counts *c, const struct snapshot 
 		for (proto = 0; proto < 256; proto++) {
 			if (!c->proto[fam][proto].packets)
 				continue;
-			name = counts_proto_name(fam, proto);
+			name = proto_name(proto);
 			if (name)
 				snprintf(label, sizeof(label), "%s %s", family[fam], name);
 			else
@@ -89,55 +88,85 @@ static void print_protocols(const struct iface_counts *c, const struct snapshot 
 	if (c->malformed.packets)
 		print_row("malformed IP", &c->malformed, p ? &p->malformed : NULL, secs);
 	if (p)
-		ptotal = counts_total(p);
+		ptotal = iface_counts_total(p);
 	print_row("total", &total, p ? &ptotal : NULL, secs);
 	if (c->unrecorded.packets)
 		printf("(%llu packets not recorded per flow: the flow table is full)\n",
 		       (unsigned long long)c->unrecorded.packets);
 }
 
-static void print_sources(const struct pin_maps *pm, __u32 ifindex)
+/* The sources of one interface, as the reader derives them, ranked by bytes. */
+struct source_walk {
+	__u32 ifindex;
+	struct source_set set;
+};
+
+static int add_source(const struct flow_record *f, void *ctx)
 {
-	struct source_counts *src;
+	struct source_walk *w = ctx;
+
+	return f->key.ifindex == w->ifindex ? source_set_add(&w->set, f) : 0;
+}
+
+static int top_sources(const struct snapshot_tables *t, struct snapshot *s, __u32 ifindex,
+		       struct topn *top, size_t *count)
+{
+	struct source_walk w = { .ifindex = ifindex };
+	const struct source_counts *c;
+	const struct source_key *k;
+	struct source_entry e;
+	size_t pos = 0;
+	int err;
+
+	*count = 0;
+	err = topn_init(top, TOP_SOURCES, sizeof(e), source_rank_bytes);
+	if (!err)
+		err = source_set_init(&w.set);
+	if (!err)
+		err = snapshot_walk_flows(t->flows_fd, &s->cache, add_source, &w, NULL);
+	while (!err && (c = source_set_next(&w.set, &pos, &k))) {
+		e.k = *k;
+		e.c = *c;
+		err = topn_push(top, &e);
+	}
+	*count = source_set_size(&w.set);
+	source_set_free(&w.set);
+	topn_finish(top);
+	return err;
+}
+
+static void print_sources(const struct snapshot_tables *t, struct snapshot *s, __u32 ifindex)
+{
 	char addr[INET6_ADDRSTRLEN];
+	const struct source_entry *e;
+	struct topn top;
 	size_t n, i;
 
-	if (counts_read_sources(pm, ifindex, &src, &n)) {
+	if (top_sources(t, s, ifindex, &top, &n)) {
 		printf("(cannot read the flow table)\n");
+		topn_free(&top);
 		return;
 	}
 	printf("\n%-40s %14s %16s\n", "SOURCE", "PACKETS", "BYTES");
-	for (i = 0; i < n && i < TOP_SOURCES; i++) {
-		inet_ntop(src[i].family == 6 ? AF_INET6 : AF_INET, src[i].addr, addr, sizeof(addr));
-		printf("%-40s %14llu %16llu\n", addr, (unsigned long long)src[i].packets,
-		       (unsigned long long)src[i].bytes);
+	for (i = 0; i < top.n; i++) {
+		e = topn_at(&top, i);
+		inet_ntop(e->k.family == 6 ? AF_INET6 : AF_INET, e->k.addr, addr, sizeof(addr));
+		printf("%-40s %14llu %16llu\n", addr, (unsigned long long)e->c.packets,
+		       (unsigned long long)e->c.bytes);
 	}
 	if (n > TOP_SOURCES)
 		printf("(top %d of %zu sources, by bytes)\n", TOP_SOURCES, n);
 	else if (!n)
 		printf("(no IP traffic yet)\n");
-	free(src);
+	topn_free(&top);
 }
 
-static int show(const struct pin_maps *pm, const struct iface *ifc, const struct attach_result *r,
-		const struct loader_opts *o, struct snapshot *prev)
+static void print_heading(const struct iface *ifc, const struct attach_result *r,
+			  const struct loader_opts *o)
 {
-	struct iface_counts *all, mine = { .ifindex = ifc->ifindex };
-	struct timespec now;
 	char when[32];
-	time_t wall;
-	size_t n, i;
-	int err;
+	time_t wall = time(NULL);
 
-	err = counts_read_ifaces(pm, &all, &n);
-	if (err)
-		return err;
-	for (i = 0; i < n; i++)
-		if (all[i].ifindex == ifc->ifindex)
-			mine = all[i];
-	free(all);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	wall = time(NULL);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
 	/* On a terminal redraw in place, like top; into a file or pipe, append. */
 	if (isatty(STDOUT_FILENO))
@@ -147,9 +176,31 @@ static int show(const struct pin_maps *pm, const struct iface *ifc, const struct
 	printf("xdpflow on %s (ifindex %u, %s mode, %s), %s, every %.3g s; Ctrl-C detaches and quits\n\n",
 	       ifc->name, ifc->ifindex, mode_name(r->mode),
 	       r->legacy ? "single program" : "libxdp dispatcher", when, o->interval_ms / 1000.0);
+}
+
+/* One screen: one read of the maps through pin/, as the reader reads them. */
+static int show(const struct pin_maps *pm, const struct iface *ifc, const struct attach_result *r,
+		const struct loader_opts *o, struct screen *prev)
+{
+	struct iface_counts mine = { .ifindex = ifc->ifindex };
+	const struct iface_counts *ic;
+	struct snapshot_tables t;
+	struct snapshot s;
+	struct timespec now;
+	int err;
+
+	err = snapshot_take(pm, false, &t, &s);
+	if (err)
+		return err;
+	ic = snapshot_iface(&s, ifc->ifindex);
+	if (ic)
+		mine = *ic;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	print_heading(ifc, r, o);
 	print_protocols(&mine, prev, prev->valid ? seconds_between(&prev->at, &now) : 0);
-	print_sources(pm, ifc->ifindex);
+	print_sources(&t, &s, ifc->ifindex);
 	fflush(stdout);
+	snapshot_release(&t, &s);
 	prev->counts = mine;
 	prev->at = now;
 	prev->valid = true;
@@ -174,7 +225,7 @@ static int wait_signal(const sigset_t *set, unsigned int ms)
 
 int cmd_run(const struct loader_opts *o, const char *arg)
 {
-	struct snapshot prev = {};
+	struct screen prev = {};
 	struct attach_result res;
 	struct pin_maps pm;
 	struct iface ifc;

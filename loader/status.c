@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "counts.h"
 #include "loader.h"
 
 static void describe_programs(const struct xdp_state *st, char *buf, size_t size)
@@ -165,15 +164,43 @@ static int print_attachments(const struct loader_opts *o, const struct pinset *p
 	return ours;
 }
 
-static int print_fill(const struct loader_opts *o)
+/* The table's fill and what was counted: one read of the maps, as the reader reads them. */
+static void print_counts(const struct snapshot *s, __u32 capacity, __u64 used)
 {
-	struct iface_counts *ifs = NULL;
 	struct xdpflow_counter unrecorded = {}, total;
 	__u64 unrecorded_flows = 0;
+	const struct iface_counts *ic;
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < s->ifaces.n; i++) {
+		counter_add(&unrecorded, &s->ifaces.v[i].unrecorded);
+		unrecorded_flows += s->ifaces.v[i].unrecorded_flows;
+	}
+	printf("flow table:    %llu of %u flows used (%.1f%%)\n", (unsigned long long)used,
+	       capacity, capacity ? 100.0 * used / capacity : 0.0);
+	printf("not recorded:  %llu packets, %llu bytes in %llu flow records (flows the full "
+	       "table refused; still counted per protocol)\n",
+	       (unsigned long long)unrecorded.packets, (unsigned long long)unrecorded.bytes,
+	       (unsigned long long)unrecorded_flows);
+	printf("counted:       %s\n", s->ifaces.n ? "" : "nothing yet");
+	if (s->ifaces.n)
+		printf("  %-24s %14s %16s\n", "INTERFACE", "PACKETS", "BYTES");
+	for (i = 0; i < s->ifaces.n; i++) {
+		ic = &s->ifaces.v[i];
+		total = iface_counts_total(ic);
+		printf("  %-24s %14llu %16llu\n", iface_name(ic->ifindex, name, sizeof(name)),
+		       (unsigned long long)total.packets, (unsigned long long)total.bytes);
+	}
+}
+
+static int print_fill(const struct loader_opts *o)
+{
+	struct snapshot_tables t;
+	struct snapshot s;
 	struct pin_maps pm;
-	char msg[512], name[64];
+	char msg[512];
 	__u64 used;
-	size_t n, i;
 	int err;
 
 	err = pin_open(o->pin_dir, false, &pm, msg, sizeof(msg));
@@ -181,36 +208,17 @@ static int print_fill(const struct loader_opts *o)
 		say_error("%s", msg);
 		return err;
 	}
-	err = counts_flow_entries(&pm, &used);
-	if (!err)
-		err = counts_read_ifaces(&pm, &ifs, &n);
-	if (err) {
+	err = snapshot_take(&pm, false, &t, &s);
+	if (!err) {
+		err = snapshot_count_flows(t.flows_fd, &used);
+		if (!err)
+			print_counts(&s, s.flow_capacity, used);
+		snapshot_release(&t, &s);
+	}
+	if (err)
 		say_error("cannot read the maps at %s: %s", o->pin_dir, strerror(-err));
-		pin_close(&pm);
-		return err;
-	}
-	for (i = 0; i < n; i++) {
-		unrecorded.packets += ifs[i].unrecorded.packets;
-		unrecorded.bytes += ifs[i].unrecorded.bytes;
-		unrecorded_flows += ifs[i].unrecorded_flows;
-	}
-	printf("flow table:    %llu of %u flows used (%.1f%%)\n", (unsigned long long)used,
-	       pm.max_flows, pm.max_flows ? 100.0 * used / pm.max_flows : 0.0);
-	printf("not recorded:  %llu packets, %llu bytes in %llu flow records (flows the full "
-	       "table refused; still counted per protocol)\n",
-	       (unsigned long long)unrecorded.packets, (unsigned long long)unrecorded.bytes,
-	       (unsigned long long)unrecorded_flows);
-	printf("counted:       %s\n", n ? "" : "nothing yet");
-	if (n)
-		printf("  %-24s %14s %16s\n", "INTERFACE", "PACKETS", "BYTES");
-	for (i = 0; i < n; i++) {
-		total = counts_total(&ifs[i]);
-		printf("  %-24s %14llu %16llu\n", iface_name(ifs[i].ifindex, name, sizeof(name)),
-		       (unsigned long long)total.packets, (unsigned long long)total.bytes);
-	}
-	free(ifs);
 	pin_close(&pm);
-	return 0;
+	return err;
 }
 
 int cmd_status(const struct loader_opts *o)

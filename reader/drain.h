@@ -4,8 +4,7 @@
 #define XDPFLOW_DRAIN_H
 
 #include <stddef.h>
-#include "pin.h"
-#include "snapshot.h"
+#include "xdpflow.h"
 
 /*
  * Exactly-once drains (docs/DESIGN.md, "Exactly-once drains").

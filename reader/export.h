@@ -4,9 +4,8 @@
 #define XDPFLOW_EXPORT_H
 
 #include <stdint.h>
-#include "clock.h"
+#include "xdpflow.h"
 #include "ipfix.h"
-#include "snapshot.h"
 
 /*
  * One flow as an IPFIX record: addresses as in the key, ports in host

@@ -8,9 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/types.h>
-#include "clock.h"
+#include "xdpflow.h"
 #include "reader.h"
-#include "snapshot.h"
 
 /* Per-second rates between the last two reads (--watch), when there was an earlier read. */
 struct rate {
@@ -48,14 +47,9 @@ struct protocol_row {
 	struct rate rate;
 };
 
+/* A source (pin/sources.c) first, so the sources' rank orders apply to rows. */
 struct source_row {
-	__u32 ifindex;
-	__u8 family;
-	__u8 pad[3];
-	__u8 addr[16];
-	__u64 packets;
-	__u64 bytes;
-	__u64 flows;
+	struct source_entry s;
 	struct rate rate;
 };
 

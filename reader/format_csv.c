@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 #include "format.h"
-#include "names.h"
+#include "xdpflow.h"
 
 static const char *const headers[VIEW_COUNT] = {
 	[VIEW_TOTALS] = "view,ifindex,ifname,packets,bytes,ip,ip_bytes,non_ip,non_ip_bytes,"
@@ -151,15 +151,17 @@ static void line_rate_cols(struct emit_ctx *ec, struct line *l, const struct rat
 
 static void csv_source(struct emit_ctx *ec, const struct source_row *r)
 {
+	const struct source_key *k = &r->s.k;
+	const struct source_counts *c = &r->s.c;
 	struct line l;
 
-	line_row_start(&l, VIEW_SOURCES, r->ifindex);
-	line_sep_u64(&l, r->family);
+	line_row_start(&l, VIEW_SOURCES, k->ifindex);
+	line_sep_u64(&l, k->family);
 	line_char(&l, ',');
-	line_addr(&l, r->family, r->addr);
-	line_sep_u64(&l, r->flows);
-	line_sep_u64(&l, r->packets);
-	line_sep_u64(&l, r->bytes);
+	line_addr(&l, k->family, k->addr);
+	line_sep_u64(&l, c->flows);
+	line_sep_u64(&l, c->packets);
+	line_sep_u64(&l, c->bytes);
 	line_rate_cols(ec, &l, &r->rate);
 	line_char(&l, '\n');
 	line_write(&l, ec->out);

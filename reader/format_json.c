@@ -2,7 +2,7 @@
 /* The reader's JSON emitter: one object per read, streamed, one list item per line. */
 #include <arpa/inet.h>
 #include "format.h"
-#include "names.h"
+#include "xdpflow.h"
 
 static void key(FILE *f, const char *name)
 {
@@ -154,16 +154,18 @@ static void line_row_start(struct emit_ctx *ec, struct line *l, __u32 ifindex)
 
 static void json_source(struct emit_ctx *ec, const struct source_row *r)
 {
+	const struct source_key *k = &r->s.k;
+	const struct source_counts *c = &r->s.c;
 	struct line l;
 
-	line_row_start(ec, &l, r->ifindex);
-	FIELD_U64(&l, "family", r->family);
+	line_row_start(ec, &l, k->ifindex);
+	FIELD_U64(&l, "family", k->family);
 	LINE_LIT(&l, ",\"addr\":\"");
-	line_addr(&l, r->family, r->addr);
+	line_addr(&l, k->family, k->addr);
 	line_char(&l, '"');
-	FIELD_U64(&l, "flows", r->flows);
-	FIELD_U64(&l, "packets", r->packets);
-	FIELD_U64(&l, "bytes", r->bytes);
+	FIELD_U64(&l, "flows", c->flows);
+	FIELD_U64(&l, "packets", c->packets);
+	FIELD_U64(&l, "bytes", c->bytes);
 	line_rate(&l, &r->rate);
 	line_char(&l, '}');
 	line_write(&l, ec->out);

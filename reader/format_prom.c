@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include "format.h"
-#include "names.h"
+#include "xdpflow.h"
 
 struct family_desc {
 	const char *name;
@@ -219,19 +219,21 @@ static void prom_protocol(struct emit_ctx *ec, const struct protocol_row *r)
 
 static void prom_source(struct emit_ctx *ec, const struct source_row *r)
 {
+	const struct source_key *k = &r->s.k;
+	const struct source_counts *c = &r->s.c;
 	char a[INET6_ADDRSTRLEN];
 	FILE *f;
 	int i;
 
-	addr_str(r->family, r->addr, a);
+	addr_str(k->family, k->addr, a);
 	for (i = 0; i < 2; i++) {
 		f = i ? ec->deferred_f : ec->out;
 		if (!f)
 			continue;
-		sample_start(f, i ? &fam_source_bytes : &fam_source_packets, r->ifindex);
-		label(f, "family", r->family == 6 ? "ipv6" : "ipv4");
+		sample_start(f, i ? &fam_source_bytes : &fam_source_packets, k->ifindex);
+		label(f, "family", k->family == 6 ? "ipv6" : "ipv4");
 		label(f, "address", a);
-		sample_end(f, i ? r->bytes : r->packets);
+		sample_end(f, i ? c->bytes : c->packets);
 	}
 }
 

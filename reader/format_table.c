@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "format.h"
-#include "names.h"
+#include "xdpflow.h"
 
 #define MAX_COLS 13
 #define W_PACKETS 12
@@ -248,18 +248,20 @@ static void table_protocol(struct emit_ctx *ec, const struct protocol_row *r)
 
 static void table_source(struct emit_ctx *ec, const struct source_row *r)
 {
+	const struct source_key *k = &r->s.k;
+	const struct source_counts *c = &r->s.c;
 	char ifb[16], a[INET6_ADDRSTRLEN], fl[24], p[24], b[16], pps[24], bps[24];
 	const char *vals[MAX_COLS];
 	int n = 0;
 
 	rows_in_section++;
-	u64_str(r->flows, fl);
-	u64_str(r->packets, p);
-	vals[n++] = ifname_cell(r->ifindex, ifb);
-	vals[n++] = addr_str(r->family, r->addr, a);
+	u64_str(c->flows, fl);
+	u64_str(c->packets, p);
+	vals[n++] = ifname_cell(k->ifindex, ifb);
+	vals[n++] = addr_str(k->family, k->addr, a);
 	vals[n++] = fl;
 	vals[n++] = p;
-	vals[n++] = human_bytes(r->bytes, b);
+	vals[n++] = human_bytes(c->bytes, b);
 	rate_cells(ec, &r->rate, vals, &n, pps, bps);
 	print_row(ec->out, vals);
 }

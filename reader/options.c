@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "ipfix.h"
-#include "pin.h"
+#include "xdpflow.h"
 #include "reader.h"
 
 const char *const reader_view_names[VIEW_COUNT] = {

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "names.h"
+#include "xdpflow.h"
 #include "report.h"
-#include "topn.h"
 
 #define RATE_ID_MAX 44
 
@@ -19,20 +18,6 @@ struct rate_key {
 struct rate_value {
 	__u64 packets;
 	__u64 bytes;
-};
-
-/* Sources are aggregated by this key from the flows. */
-struct source_key {
-	__u32 ifindex;
-	__u8 family;
-	__u8 pad[3];
-	__u8 addr[16];
-};
-
-struct source_value {
-	__u64 packets;
-	__u64 bytes;
-	__u64 flows;
 };
 
 static int64_t now_ns(clockid_t clock)
@@ -147,8 +132,6 @@ static int cmp_u64(__u64 a, __u64 b)
 
 ROW_CMP(protocol_counts_packets, struct protocol_row, c.packets, c.bytes)
 ROW_CMP(protocol_counts_bytes, struct protocol_row, c.bytes, c.packets)
-ROW_CMP(source_counts_packets, struct source_row, packets, bytes)
-ROW_CMP(source_counts_bytes, struct source_row, bytes, packets)
 ROW_CMP(flow_counts_packets, struct flow_row, f.c.packets, f.c.bytes)
 ROW_CMP(flow_counts_bytes, struct flow_row, f.c.bytes, f.c.packets)
 
@@ -160,15 +143,6 @@ static int protocol_identity(const struct protocol_row *a, const struct protocol
 	if (!c)
 		c = cmp_u64(b->family, a->family);
 	return c ? c : cmp_u64(b->proto, a->proto);
-}
-
-static int source_identity(const struct source_row *a, const struct source_row *b)
-{
-	int c = cmp_u64(b->ifindex, a->ifindex);
-
-	if (!c)
-		c = cmp_u64(b->family, a->family);
-	return c ? c : -memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 static int protocol_rank_packets(const void *a, const void *b)
@@ -183,20 +157,6 @@ static int protocol_rank_bytes(const void *a, const void *b)
 	int c = protocol_counts_bytes(a, b);
 
 	return c ? c : protocol_identity(a, b);
-}
-
-static int source_rank_packets(const void *a, const void *b)
-{
-	int c = source_counts_packets(a, b);
-
-	return c ? c : source_identity(a, b);
-}
-
-static int source_rank_bytes(const void *a, const void *b)
-{
-	int c = source_counts_bytes(a, b);
-
-	return c ? c : source_identity(a, b);
 }
 
 static int flow_identity(const struct flow_row *a, const struct flow_row *b)
@@ -225,37 +185,27 @@ static bool by_bytes(const struct report *r)
 
 /* ---- Totals ---- */
 
-static void add(struct xdpflow_counter *a, const struct xdpflow_counter *b)
-{
-	a->packets += b->packets;
-	a->bytes += b->bytes;
-}
-
 static void iface_total_of(const struct iface_counts *ic, struct iface_total *t)
 {
-	int f, p;
-
 	memset(t, 0, sizeof(*t));
 	t->ifindex = ic->ifindex;
-	for (f = 0; f < 2; f++)
-		for (p = 0; p < 256; p++)
-			add(&t->ip, &ic->proto[f][p]);
+	t->ip = iface_counts_ip(ic);
 	t->non_ip = ic->non_ip;
 	t->malformed = ic->malformed;
 	t->unrecorded = ic->unrecorded;
 	t->unrecorded_flows = ic->unrecorded_flows;
 	t->all = t->ip;
-	add(&t->all, &t->non_ip);
-	add(&t->all, &t->malformed);
+	counter_add(&t->all, &t->non_ip);
+	counter_add(&t->all, &t->malformed);
 }
 
 static void sum_total(struct iface_total *sum, const struct iface_total *t)
 {
-	add(&sum->all, &t->all);
-	add(&sum->ip, &t->ip);
-	add(&sum->non_ip, &t->non_ip);
-	add(&sum->malformed, &t->malformed);
-	add(&sum->unrecorded, &t->unrecorded);
+	counter_add(&sum->all, &t->all);
+	counter_add(&sum->ip, &t->ip);
+	counter_add(&sum->non_ip, &t->non_ip);
+	counter_add(&sum->malformed, &t->malformed);
+	counter_add(&sum->unrecorded, &t->unrecorded);
 	sum->unrecorded_flows += t->unrecorded_flows;
 }
 
@@ -360,29 +310,11 @@ static int emit_protocols(struct report *r, const struct snapshot *s)
 
 struct walk {
 	struct report *r;
-	struct keyhash *sources; /* aggregate into, or NULL */
+	struct source_set *sources; /* aggregate into, or NULL */
 	struct topn *flows; /* rank into, or NULL */
 	bool stream; /* emit each flow as read */
 	bool flow_rates;
 };
-
-static int add_source(struct keyhash *sources, const struct flow_record *f)
-{
-	struct source_value *v;
-	struct source_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.ifindex = f->key.ifindex;
-	k.family = f->key.family;
-	memcpy(k.addr, f->key.src, sizeof(k.addr));
-	v = keyhash_put(sources, &k, NULL);
-	if (!v)
-		return -ENOMEM;
-	v->packets += f->c.packets;
-	v->bytes += f->c.bytes;
-	v->flows++;
-	return 0;
-}
 
 static int on_flow(const struct flow_record *f, void *ctx)
 {
@@ -393,7 +325,7 @@ static int on_flow(const struct flow_record *f, void *ctx)
 	if (!iface_filter_match(&w->r->filter, f->key.ifindex))
 		return 0;
 	if (w->sources) {
-		err = add_source(w->sources, f);
+		err = source_set_add(w->sources, f);
 		if (err)
 			return err;
 	}
@@ -413,10 +345,10 @@ static int on_flow(const struct flow_record *f, void *ctx)
 }
 
 /* Sources are always ranked: all of them are in memory anyway. */
-static int emit_sources(struct report *r, struct keyhash *sources)
+static int emit_sources(struct report *r, struct source_set *sources)
 {
+	const struct source_counts *c;
 	const struct source_key *k;
-	struct source_value *v;
 	struct source_row row;
 	struct topn top;
 	size_t pos = 0, i;
@@ -424,15 +356,10 @@ static int emit_sources(struct report *r, struct keyhash *sources)
 
 	err = topn_init(&top, r->opts->top, sizeof(row),
 			by_bytes(r) ? source_rank_bytes : source_rank_packets);
-	while (!err && (v = keyhash_next(sources, &pos, (const void **)&k))) {
-		memset(&row, 0, sizeof(row));
-		row.ifindex = k->ifindex;
-		row.family = k->family;
-		memcpy(row.addr, k->addr, sizeof(row.addr));
-		row.packets = v->packets;
-		row.bytes = v->bytes;
-		row.flows = v->flows;
-		rate_track(r->rates, VIEW_SOURCES, k, sizeof(*k), row.packets, row.bytes, &row.rate);
+	while (!err && (c = source_set_next(sources, &pos, &k))) {
+		row.s.k = *k;
+		row.s.c = *c;
+		rate_track(r->rates, VIEW_SOURCES, k, sizeof(*k), c->packets, c->bytes, &row.rate);
 		err = topn_push(&top, &row);
 	}
 	if (!err) {
@@ -465,13 +392,13 @@ struct collected {
 	bool stream; /* flows in table order, emitted while read */
 	bool walked;
 	__u64 table_entries; /* known once walked */
-	struct keyhash sources;
+	struct source_set sources;
 	struct topn flows;
 };
 
 static void collected_free(struct collected *c)
 {
-	keyhash_free(&c->sources);
+	source_set_free(&c->sources);
 	topn_free(&c->flows);
 }
 
@@ -493,8 +420,7 @@ static int collect(struct report *r, const struct snapshot_tables *t, struct sna
 			(o->format != FORMAT_PROMETHEUS || o->prometheus_flows);
 	c->stream = c->want_flows && !o->top && o->sort == SORT_NONE;
 	if (c->want_sources)
-		err = keyhash_init(&c->sources, sizeof(struct source_key),
-				   sizeof(struct source_value), 1024);
+		err = source_set_init(&c->sources);
 	if (!err && c->want_flows && !c->stream)
 		err = topn_init(&c->flows, o->top, sizeof(struct flow_row),
 				by_bytes(r) ? flow_row_cmp_bytes : flow_row_cmp_packets);

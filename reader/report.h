@@ -7,9 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "format.h"
-#include "keyhash.h"
+#include "xdpflow.h"
 #include "reader.h"
-#include "snapshot.h"
 
 struct iface_filter {
 	__u32 ifindex[READER_MAX_IFACE_FILTERS];

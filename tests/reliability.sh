@@ -58,7 +58,7 @@ Faults | The deleted-interface, race and kill tests again under Debian's stock k
 Privileges | Pins 0600 (folder 0700) by default | test-privileges | ^modes:
 Privileges | --group: pins 0640 (folder 0750) of that group; a member with CAP_BPF and CAP_SYS_ADMIN reads; others get a clear permission error; a folder above that keeps the group out is warned about | test-privileges | ^group:
 Privileges | The reader opens maps read-only: a write through its descriptors fails (running reader, and pin/'s and the reader's read path) | test-privileges | ^read-only:
-Privileges | (the same, unit test of pin_open, pin_open_current and the reader's snapshot_tables_open_current; pin_holds_counts) | unit-test_pin_safety | .
+Privileges | (the same, unit test of pin_open, pin_open_current and snapshot_tables_open_current; pin_holds_counts) | unit-test_pin_safety | .
 Privileges | run keeps no capability beyond what detaching needs | test-loader | ^caps:
 Privileges | The tools never execute other programs | test-privileges | ^no exec:
 Privileges | Non-root (and root without capabilities): one-line errors from both tools naming the capabilities needed, nothing changed | test-privileges | ^no privileges

@@ -17,7 +17,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "pin.h"
+#include "xdpflow.h"
 #include "flow_id.h"
 #include "memlock.h"
 

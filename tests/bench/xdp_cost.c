@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "pin.h"
+#include "xdpflow.h"
 #include "memlock.h"
 
 #define ROUNDS 9

@@ -4,7 +4,7 @@
 #define XDPFLOW_FAKEMAPS_H
 
 /*
- * The reader's read layer (reader/snapshot.c) only ever calls
+ * The read layer (pin/read.c) only ever calls
  * bpf_map_lookup_batch(), bpf_map_lookup_elem() and
  * bpf_obj_get_info_by_fd() on table fds it is given.  A fuzz target that
  * includes this header (once) links no libbpf: those three functions are
@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <bpf/bpf.h>
 #include "fuzz.h"
-#include "pin.h"
+#include "xdpflow.h"
 #include "xdpflow_abi.h"
 
 #define FAKE_STATS_FD 1000

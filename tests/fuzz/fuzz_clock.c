@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: jiffies to wall-clock conversion from per-CPU clock anchors, and the UTC formatter. */
-// links: reader/clock.c
+// links: pin/clock.c
 #include <time.h>
-#include "clock.h"
+#include "xdpflow.h"
 #include "fuzz.h"
 
 /*
  * Anchors are map values (xdpflow_clock), so any 64-bit values may come
- * in.  Checked against clock.h and computations made here:
+ * in.  Checked against xdpflow.h (flow times) and computations made here:
  *   - valid exactly when some CPU has last_jiffies (and the anchor's wall
  *     time fits int64 nanoseconds); the anchor is the
  *     largest last_jiffies; HZ one of 0 (measured), 100, 250, 300, 1000;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the reader's keyhash (put, get, clear, iterate) against a plain list. */
-// links: reader/keyhash.c
+// links: pin/keyhash.c
 #include <stdint.h>
 #include "fuzz.h"
-#include "keyhash.h"
+#include "xdpflow.h"
 
 /*
  * Operations come from the input, on keys of 1 to 48 bytes (often ones

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include "fuzz.h"
 #include "ipfix.h"
-#include "pin.h"
+#include "xdpflow.h"
 #include "reader.h"
 
 /*

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the reader decoding and merging raw map records (per-CPU stats, flow caches, flow table). */
-// links: reader/snapshot.c reader/keyhash.c reader/clock.c
+// links: pin/read.c pin/keyhash.c pin/clock.c
 #include "fakemaps.h"
-#include "snapshot.h"
+#include "xdpflow.h"
 
 /*
  * The maps hold whatever the input says (fakemaps.h), including values

@@ -11,7 +11,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "pin.h"
+#include "xdpflow.h"
 
 #define MAX_FRAME (256 * 1024)
 #define ETH_HLEN 14

@@ -4,9 +4,8 @@
  * opened read-only (the reader's path) refuse every write, and
  * pin_holds_counts() tells empty maps (safe to drop) from maps with counts.
  */
-// links: reader/snapshot.c reader/keyhash.c reader/clock.c
 #include "testlib.h"
-#include "snapshot.h"
+#include "xdpflow.h"
 
 /* A UDP frame for the program to count. */
 static void count_one_frame(struct tl_xdp *x)

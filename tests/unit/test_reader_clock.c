@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the reader's jiffies to wall-clock conversion and its UTC timestamps. */
-// links: reader/clock.c
+/* Unit tests of pin/'s jiffies to wall-clock conversion and its UTC timestamps. */
 #include "testlib.h"
-#include "clock.h"
+#include "xdpflow.h"
 
 #define NS 1000000000ll
 /* 2026-11-26T16:39:00.123Z */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
-// links: reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c reader/names.c reader/clock.c reader/options.c
+// links: reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c reader/options.c
 #include "testlib.h"
 #include "format.h"
-#include "names.h"
+#include "xdpflow.h"
 
 /* Output of fn(f) as a string (caller frees). */
 #define CAPTURE(var, stmt)                                               \

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the reader's read layer on real maps filled from user
+ * Unit tests of the read layer (pin/read.c) on real maps filled from user
  * space: per-CPU sums, the flow-cache merge, cache-only flows, batches.
  */
-// links: reader/snapshot.c reader/keyhash.c reader/clock.c
 #include "testlib.h"
-#include "snapshot.h"
+#include "xdpflow.h"
 
 #define TABLE_FLOWS 20000 /* more than two batches of the reader */
 #define CAPACITY 50000

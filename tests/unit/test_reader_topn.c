@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the reader's bounded top-N heap and its aggregation hash, against qsort and a plain array. */
-// links: reader/topn.c reader/keyhash.c
+/* Unit tests of pin/'s bounded top-N heap and its aggregation hash, against qsort and a plain array. */
 #include "testlib.h"
-#include "keyhash.h"
-#include "topn.h"
+#include "xdpflow.h"
 
 struct row {
 	unsigned long long value;

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Names for numbers: interface names (cached) and IP protocol names from the system's protocol database. */
+/* pin/: names for numbers: interface names (cached) and IP protocol names from the system's protocol database. */
 #include <net/if.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "names.h"
-#include "xdpflow_abi.h"
+#include "xdpflow.h"
 
 /* Interfaces are few; a direct-mapped cache by ifindex is plenty. */
 #define IFNAME_CACHE 256

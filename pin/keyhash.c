@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A small open-addressing hash of fixed-size keys to fixed-size values, for the reader's aggregations. */
+/* pin/: a small open-addressing hash of fixed-size keys to fixed-size values, for reads and views. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "keyhash.h"
+#include "xdpflow.h"
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The N largest rows of a stream, in a bounded min-heap (or every row, for a full sort). */
+/* pin/: the N largest rows of a stream, in a bounded min-heap (or every row, for a full sort). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "topn.h"
+#include "xdpflow.h"
 
 int topn_init(struct topn *t, size_t limit, size_t elem_size, topn_cmp cmp)
 {

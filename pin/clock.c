@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Turning the program's jiffies timestamps into wall-clock time, from its per-CPU clock anchors. */
+/* pin/: flow times: the program's jiffies turned into wall-clock time, from its per-CPU clock anchors. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "clock.h"
+#include "xdpflow.h"
 
 #define NSEC_PER_SEC 1000000000ull
 

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The reader's read layer: sum per-CPU counters and merge the flow cache into the flow table, from given table fds. */
+/* pin/: one read of the tables, from their fds: per-CPU sums, the flow cache merged into the flow table. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
-#include "snapshot.h"
+#include "xdpflow.h"
 
 /* Flow-table entries per batch lookup: about 750 KiB of keys and values. */
 #define FLOW_BATCH 8192
@@ -14,32 +13,6 @@
 #define PERCPU_BATCH_BYTES (2u << 20)
 
 #define ROUND8(x) (((x) + 7) & ~(size_t)7)
-
-int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tables *t)
-{
-	int err;
-
-	t->stats_fd = pin_open_current(pm, PIN_STATS);
-	t->flows_fd = pin_open_current(pm, PIN_FLOWS);
-	t->fcache_fd = pin_open_current(pm, PIN_FLOWCACHE);
-	err = t->stats_fd < 0 ? t->stats_fd : t->flows_fd < 0 ? t->flows_fd : t->fcache_fd;
-	if (err < 0) {
-		snapshot_tables_close(t);
-		return err;
-	}
-	return 0;
-}
-
-void snapshot_tables_close(struct snapshot_tables *t)
-{
-	if (t->stats_fd >= 0)
-		close(t->stats_fd);
-	if (t->flows_fd >= 0)
-		close(t->flows_fd);
-	if (t->fcache_fd >= 0)
-		close(t->fcache_fd);
-	t->stats_fd = t->flows_fd = t->fcache_fd = -1;
-}
 
 void flow_counters_merge(struct xdpflow_flow_counters *a, const struct xdpflow_flow_counters *b)
 {
@@ -84,10 +57,24 @@ void iface_set_free(struct iface_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void add_counter(struct xdpflow_counter *a, const struct xdpflow_counter *b)
+struct xdpflow_counter iface_counts_ip(const struct iface_counts *ic)
 {
-	a->packets += b->packets;
-	a->bytes += b->bytes;
+	struct xdpflow_counter ip = {};
+	int f, p;
+
+	for (f = 0; f < 2; f++)
+		for (p = 0; p < 256; p++)
+			counter_add(&ip, &ic->proto[f][p]);
+	return ip;
+}
+
+struct xdpflow_counter iface_counts_total(const struct iface_counts *ic)
+{
+	struct xdpflow_counter total = iface_counts_ip(ic);
+
+	counter_add(&total, &ic->non_ip);
+	counter_add(&total, &ic->malformed);
+	return total;
 }
 
 /*
@@ -113,7 +100,8 @@ static int lookup_batch(int fd, void *token, bool first, void *keys, void *value
  * at a time (the value of every CPU of an entry, each rounded up to 8 bytes).
  */
 static int walk_percpu_array(int fd, size_t value_size, int ncpus,
-			     int (*fn)(const void *values, size_t stride, int ncpus, void *ctx),
+			     int (*fn)(__u32 key, const void *values, size_t stride, int ncpus,
+				       void *ctx),
 			     void *ctx)
 {
 	size_t stride = ROUND8(value_size), per_entry = stride * ncpus;
@@ -146,7 +134,7 @@ static int walk_percpu_array(int fd, size_t value_size, int ncpus,
 		}
 		first = false;
 		for (i = 0; i < count && !ret; i++)
-			ret = fn(values + (size_t)i * per_entry, stride, ncpus, ctx);
+			ret = fn(keys[i], values + (size_t)i * per_entry, stride, ncpus, ctx);
 		if (ret)
 			break;
 	}
@@ -156,13 +144,14 @@ out:
 	return ret;
 }
 
-static int add_stats_slot(const void *values, size_t stride, int ncpus, void *ctx)
+static int add_stats_slot(__u32 key, const void *values, size_t stride, int ncpus, void *ctx)
 {
 	struct iface_set *out = ctx;
 	const struct xdpflow_iface_stats *v;
 	struct iface_counts *ic;
 	int cpu, f, p;
 
+	(void)key;
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		v = (const void *)((const unsigned char *)values + (size_t)cpu * stride);
 		/* Each CPU's copy of the slot names its own owner. */
@@ -171,13 +160,13 @@ static int add_stats_slot(const void *values, size_t stride, int ncpus, void *ct
 		ic = iface_set_get(out, v->ifindex);
 		if (!ic)
 			return -ENOMEM;
-		add_counter(&ic->non_ip, &v->non_ip);
-		add_counter(&ic->malformed, &v->malformed);
-		add_counter(&ic->unrecorded, &v->unrecorded);
+		counter_add(&ic->non_ip, &v->non_ip);
+		counter_add(&ic->malformed, &v->malformed);
+		counter_add(&ic->unrecorded, &v->unrecorded);
 		ic->unrecorded_flows += v->unrecorded_flows;
 		for (f = 0; f < 2; f++)
 			for (p = 0; p < 256; p++)
-				add_counter(&ic->proto[f][p], &v->proto[f][p]);
+				counter_add(&ic->proto[f][p], &v->proto[f][p]);
 	}
 	return 0;
 }
@@ -188,13 +177,19 @@ int snapshot_read_stats(int stats_fd, int ncpus, struct iface_set *out)
 				 add_stats_slot, out);
 }
 
-static int add_cache_slot(const void *values, size_t stride, int ncpus, void *ctx)
+/*
+ * One slot of the flow cache on every CPU.  The one place a cache entry is
+ * read: whatever a live read must do about an entry the program rewrites
+ * meanwhile belongs here (key is the slot, to read it again).
+ */
+static int add_cache_slot(__u32 key, const void *values, size_t stride, int ncpus, void *ctx)
 {
 	struct flow_cache *out = ctx;
 	const struct xdpflow_flowcache_entry *e;
 	struct cached_flow *cf;
 	int cpu;
 
+	(void)key;
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		e = (const void *)((const unsigned char *)values + (size_t)cpu * stride);
 		if (!e->counters.packets)
@@ -286,11 +281,7 @@ int snapshot_read(const struct snapshot_tables *t, int clock_fd, int ncpus, stru
 
 	memset(s, 0, sizeof(*s));
 	s->ncpus = ncpus;
-	/*
-	 * Cache first: an entry evicted between the two reads is then seen
-	 * twice rather than not at all.  Without traffic both orders agree;
-	 * with traffic only a drain's swapped-out tables are exact.
-	 */
+	/* The read order (cache, stats, then the table): see xdpflow.h. */
 	err = snapshot_read_flowcache(t->fcache_fd, ncpus, &s->cache);
 	if (!err)
 		err = snapshot_read_stats(t->stats_fd, ncpus, &s->ifaces);

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* libxdpflow (pin/): the one public header of the library both tools and the C tests link. */
+#ifndef XDPFLOW_H
+#define XDPFLOW_H
+
+/*
+ * What pin/ holds, file by file (docs/DESIGN.md, "The tree"):
+ *   pins.c     pin names and paths, the bpf filesystem, the folder's lock,
+ *              modes, unpinning
+ *   open.c     opening a folder's pins and checking them against this
+ *              build's layout (pin_open)
+ *   object.c   pointing an object's maps at the pins before a load
+ *   tables.c   the tables behind the outer maps: the current ones, fresh
+ *              ones for a drain, whether any holds counts
+ *   read.c     one read of the tables: per-CPU sums, the flow cache merged
+ *              into the flow table (the snapshot_* functions)
+ *   clock.c    flow times (jiffies) to wall-clock time
+ *   sources.c  the sources view: flows summed by interface and source
+ *   names.c    interface and IP protocol names
+ *   keyhash.c, topn.c   the hash and the ranking the reads and views use
+ * The map ABI itself is xdpflow_abi.h, shared with the XDP program.
+ */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "xdpflow_abi.h"
+
+/* ===================================================================== */
+/* Pins: paths, opening and checking, locking, unpinning (pins.c, open.c, */
+/* object.c, tables.c)                                                   */
+/* ===================================================================== */
+
+#define XDPFLOW_BPFFS "/sys/fs/bpf"
+#define XDPFLOW_DEFAULT_PIN_PATH XDPFLOW_BPFFS "/xdpflow"
+
+enum pin_map_id {
+	PIN_LAYOUT,
+	PIN_STATS, /* outer map: slot 0 holds the current per-CPU stats array */
+	PIN_FLOWS, /* outer map: slot 0 holds the current flow hash table */
+	PIN_FLOWCACHE, /* outer map: slot 0 holds the current per-CPU flow cache */
+	PIN_CLOCK,
+	PIN_MAP_COUNT,
+};
+
+/* The pinned maps of one pin folder, opened and checked by pin_open(). */
+struct pin_maps {
+	char dir[PATH_MAX];
+	int fd[PIN_MAP_COUNT];
+	bool writable;
+	__u32 max_flows; /* capacity of the flow table in use */
+	int ncpus; /* possible CPUs: the number of values of a per-CPU map */
+};
+
+struct bpf_object;
+
+/* Pin name of a map, e.g. "xdpflow_flows". */
+const char *pin_map_name(enum pin_map_id id);
+
+/* dir/name of a map's pin; -ENAMETOOLONG if it does not fit. */
+int pin_map_path(const char *dir, enum pin_map_id id, char *buf, size_t size);
+
+/*
+ * Make sure the bpf filesystem that will hold dir is mounted at
+ * /sys/fs/bpf.  If it is not and mount_it is set, mount it and set
+ * *mounted.  -ENODEV when it is not mounted (and mount_it is false),
+ * -errno of mount(2) when mounting failed.
+ */
+int pin_bpffs_ensure(const char *dir, bool mount_it, bool *mounted);
+
+/*
+ * Before loading xdpflow.bpf.o: pin every map by name under dir (creating
+ * it 0700) and size the flow table (0: keep the default).  Refuses with
+ * -EPROTO and a message if dir holds pins of another layout version.
+ */
+int pin_prepare_object(struct bpf_object *obj, const char *dir, __u32 max_flows,
+		       char *msg, size_t msglen);
+
+/*
+ * Open every pinned map under dir, read-only unless writable, and check the
+ * layout version and every key/value size against this build.  On error a
+ * one-line explanation naming the pin and the way out is put in msg
+ * (without a newline) and -errno returned: -ENOENT no folder or no pins,
+ * -EPROTO layout mismatch, -EPERM/-EACCES privilege, -ENODEV no bpffs.
+ */
+int pin_open(const char *dir, bool writable, struct pin_maps *pm, char *msg, size_t msglen);
+void pin_close(struct pin_maps *pm);
+
+/*
+ * A new fd for the table in slot 0 of an outer map (PIN_STATS, PIN_FLOWS or
+ * PIN_FLOWCACHE), read-only unless pm is writable; -errno on failure.
+ * Needs CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID).
+ */
+int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer);
+
+/*
+ * Drain, step 1: an empty table of the same type, sizes, flags and name as
+ * the one in slot 0 of the outer map; *cur gets an fd of that current
+ * table.  Returns the new table's fd, or -errno (-EPERM unless pm is
+ * writable) with nothing open.
+ */
+int pin_fresh_table(const struct pin_maps *pm, enum pin_map_id outer, int *cur);
+
+/*
+ * Drain, step 2: put table into slot 0 of the outer map.  The kernel
+ * returns from the update only after an RCU grace period, so once this
+ * returns no XDP program writes the table it replaced any more: whatever
+ * that holds is final.  Callers hold pin_lock(); 0 or -errno.
+ */
+int pin_install_table(const struct pin_maps *pm, enum pin_map_id outer, int table);
+
+/* Exclusive advisory lock on the pin folder (loaders, drains); fd or -errno. */
+int pin_lock(const char *dir);
+void pin_unlock(int lock_fd);
+
+/* pin_probe_layout()'s version when something other than a layout map holds the name. */
+#define PIN_LAYOUT_FOREIGN ((__u32)-1)
+
+/*
+ * Layout version of the pins in dir: 0 in *version when there are none,
+ * PIN_LAYOUT_FOREIGN when the layout pin is not an array map (a program,
+ * a folder...).  -errno only when the folder cannot be inspected.
+ */
+int pin_probe_layout(const char *dir, __u32 *version);
+
+/* Is fd a BPF map (rather than a program or link opened from a pin)? */
+bool pin_fd_is_map(int fd);
+
+/*
+ * Do the tables pinned in dir hold any counts?  Works on an incomplete set
+ * and on any layout version, so the loader never discards counts by
+ * itself; 1 yes, 0 no, -errno.  Needs CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID).
+ */
+int pin_holds_counts(const char *dir);
+
+/*
+ * Unpin every xdpflow map in dir; the folder stays (a caller may hold its
+ * lock).  Something else at one of the names (a program, a folder) stays too.
+ */
+int pin_unpin_maps(const char *dir);
+
+/* Unpin every xdpflow map in dir and remove dir if it is then empty. */
+int pin_remove_all(const char *dir);
+
+/*
+ * Access to the pins and the folder: 0600/0700 for root only, or with a
+ * group (gid != (gid_t)-1) 0640/0750 and that group.
+ */
+int pin_set_access(const char *dir, gid_t gid);
+
+/* ===================================================================== */
+/* Utilities of the reads and views (keyhash.c, topn.c)                  */
+/* ===================================================================== */
+
+/*
+ * Keys are compared as bytes, so callers zero any padding.  Values start
+ * zeroed and are 8-byte aligned.  Entries are never removed one by one
+ * (the reader only adds up), which keeps linear probing simple.
+ */
+struct keyhash {
+	size_t key_size;
+	size_t value_off; /* key rounded up to 8 */
+	size_t entry_size;
+	size_t n; /* entries in use */
+	size_t cap; /* a power of two */
+	unsigned char *entries;
+	unsigned char *used;
+};
+
+int keyhash_init(struct keyhash *h, size_t key_size, size_t value_size, size_t expected);
+void keyhash_free(struct keyhash *h);
+/* Forget every entry, keep the memory. */
+void keyhash_clear(struct keyhash *h);
+
+/* The value stored under key, or NULL. */
+void *keyhash_get(const struct keyhash *h, const void *key);
+
+/* The value under key, inserted zeroed (*created set) if absent; NULL when out of memory. */
+void *keyhash_put(struct keyhash *h, const void *key, bool *created);
+
+/*
+ * Iterate: start with *pos = 0; returns the next value and sets *key,
+ * NULL at the end.  No insertions while iterating.
+ */
+void *keyhash_next(const struct keyhash *h, size_t *pos, const void **key);
+
+uint64_t keyhash_hash(const void *key, size_t len);
+
+/* <0 when a ranks below b, >0 above; never 0 for distinct rows (tie-break on the key). */
+typedef int (*topn_cmp)(const void *a, const void *b);
+
+struct topn {
+	size_t limit; /* 0: keep every row */
+	size_t n, alloc;
+	size_t elem_size;
+	topn_cmp cmp;
+	unsigned char *v; /* while pushing, a min-heap when limit is set: v[0] ranks lowest */
+	unsigned char *tmp;
+};
+
+int topn_init(struct topn *t, size_t limit, size_t elem_size, topn_cmp cmp);
+void topn_free(struct topn *t);
+
+/* Offer a row; kept if it ranks among the limit highest so far.  -ENOMEM. */
+int topn_push(struct topn *t, const void *elem);
+
+/* Sort what was kept, highest first; then rows are topn_at(t, 0..n-1). */
+void topn_finish(struct topn *t);
+
+static inline void *topn_at(const struct topn *t, size_t i)
+{
+	return t->v + i * t->elem_size;
+}
+
+/* ===================================================================== */
+/* Flow times (clock.c)                                                  */
+/* ===================================================================== */
+
+/* Used when no CPU has anchors that span two jiffies (the rate of this machine's kernel). */
+#define FLOW_CLOCK_DEFAULT_HZ 250
+
+struct flow_clock {
+	bool valid; /* some CPU recorded an anchor (one that fits int64 nanoseconds) */
+	uint64_t anchor_jiffies; /* J: the newest anchor's jiffies */
+	int64_t anchor_wall_ns; /* J as wall-clock time (ns since the epoch) */
+	/* Length of a jiffy: ns_num / ns_den ns (1e9 / HZ once snapped to a known HZ). */
+	uint64_t ns_num;
+	uint64_t ns_den;
+	unsigned int hz; /* the HZ snapped to, 0 if none was close */
+};
+
+/*
+ * From the per-CPU anchors (n of them) and a reading of CLOCK_MONOTONIC and
+ * CLOCK_REALTIME taken together: J and K from the anchor with the largest
+ * last_jiffies; the jiffy length from the anchor with the longest span,
+ * snapped to HZ 100, 250, 300 or 1000 when within 5%, HZ 250 without a span.
+ */
+void flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, int64_t mono_now_ns,
+			     int64_t real_now_ns, struct flow_clock *clk);
+
+/* wall_ns(j) = realtime_now - (monotonic_now - K) - (J - j) * ns_per_jiffy */
+int64_t flow_clock_wall_ns(const struct flow_clock *clk, uint64_t jiffies);
+
+/*
+ * "2026-11-26T16:39:00.123Z" (UTC, milliseconds truncated) into buf of at
+ * least 25 bytes; returns the length.
+ */
+size_t format_utc_ms(int64_t wall_ns, char *buf);
+
+/* ===================================================================== */
+/* One read of the maps (read.c, and tables.c for the current tables)   */
+/* ===================================================================== */
+
+/*
+ * The three tables one read (or one drain) works on.  Normally the ones
+ * currently in the outer maps' slot 0 (snapshot_tables_open_current); a
+ * drain passes the tables it just swapped out, whose contents are final.
+ */
+struct snapshot_tables {
+	int stats_fd;
+	int flows_fd;
+	int fcache_fd;
+};
+
+int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tables *t);
+void snapshot_tables_close(struct snapshot_tables *t);
+
+/* Counters of one interface, summed over every CPU and slot. */
+struct iface_counts {
+	__u32 ifindex; /* XDPFLOW_IFINDEX_OTHER for the "other interfaces" slot */
+	__u32 pad;
+	struct xdpflow_counter non_ip;
+	struct xdpflow_counter malformed;
+	struct xdpflow_counter unrecorded; /* also in proto[] */
+	__u64 unrecorded_flows; /* flow records the full table refused */
+	/* The stats' proto[] plus the live flow-cache entries: complete. */
+	struct xdpflow_counter proto[2][256];
+};
+
+struct iface_set {
+	struct iface_counts *v; /* sorted by ifindex once read */
+	size_t n, cap;
+};
+
+/* One flow: its table entry and its cache entries on every CPU, merged. */
+struct flow_record {
+	struct xdpflow_flow_key key;
+	__u32 pad;
+	struct xdpflow_flow_counters c;
+};
+
+/* The flow caches of every CPU, merged by key; at most 256 x CPUs entries. */
+struct flow_cache {
+	struct keyhash h; /* struct xdpflow_flow_key -> struct cached_flow */
+};
+
+struct cached_flow {
+	struct xdpflow_flow_counters c;
+	bool merged; /* matched a table entry during the current walk */
+};
+
+/* Everything but the flows themselves, which are streamed. */
+struct snapshot {
+	int ncpus;
+	struct iface_set ifaces;
+	struct flow_cache cache;
+	struct flow_clock clock;
+	__u32 flow_capacity;
+};
+
+static inline void counter_add(struct xdpflow_counter *a, const struct xdpflow_counter *b)
+{
+	a->packets += b->packets;
+	a->bytes += b->bytes;
+}
+
+/* The IP frames of an interface: every protocol of both families. */
+struct xdpflow_counter iface_counts_ip(const struct iface_counts *ic);
+/* Every frame of an interface: non-IP + malformed + IP (docs/DESIGN.md, counting rules). */
+struct xdpflow_counter iface_counts_total(const struct iface_counts *ic);
+
+/* Add b into a the way a flow-cache entry merges into its table entry. */
+void flow_counters_merge(struct xdpflow_flow_counters *a, const struct xdpflow_flow_counters *b);
+
+/*
+ * The read order, the same for every reader of the maps (xdpflow-reader,
+ * a drain's report, the loader's run and status), is: the flow cache,
+ * then the stats (both in snapshot_read), then the flow table, walked
+ * after both by snapshot_walk_flows() or snapshot_count_flows().
+ *
+ * A frame's counts sit in exactly one place: a CPU's cache entry, or,
+ * once that entry is evicted, the flow table (its flow) and the stats (its
+ * protocol).  The table comes last because a read streams it: a million
+ * flows are not held in memory, so each table entry must meet its cache
+ * entries as it is read, and those must be in memory by then.  The cache
+ * comes before the stats for the same reason it comes before the table:
+ * an entry evicted between two reads of a live table is then in both
+ * (counted twice in that read) and never in neither (lost).  Live reads
+ * can so count an entry evicted while they run twice, at most the cache's
+ * 256 entries per CPU; the opposite order would lose them instead.  A
+ * drain reads tables nothing writes any more, so its counts are exact.
+ *
+ * snapshot_read: read the flow cache, then the stats and the clock
+ * anchors (clock_fd < 0: none), and form complete per-interface counts.
+ * -errno on failure.
+ */
+int snapshot_read(const struct snapshot_tables *t, int clock_fd, int ncpus, struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+
+/* The interface's counts, or NULL. */
+const struct iface_counts *snapshot_iface(const struct snapshot *s, __u32 ifindex);
+
+/*
+ * The current tables of pm, opened (snapshot_tables_open_current) and read
+ * (snapshot_read, with the clock anchors if with_clock).  On success both
+ * stay open for walks until snapshot_release(); on error nothing is.
+ */
+int snapshot_take(const struct pin_maps *pm, bool with_clock, struct snapshot_tables *t,
+		  struct snapshot *s);
+void snapshot_release(struct snapshot_tables *t, struct snapshot *s);
+
+/*
+ * Stream every flow of the table once, merged with its cache entries,
+ * then the flows found only in the caches.  fn returning non-zero stops
+ * the walk with that value.  *table_entries (may be NULL) gets the number
+ * of table entries read.  May be called more than once per snapshot.
+ */
+typedef int (*flow_fn)(const struct flow_record *flow, void *ctx);
+int snapshot_walk_flows(int flows_fd, struct flow_cache *cache, flow_fn fn, void *ctx,
+			__u64 *table_entries);
+
+/* Number of entries in the flow table (one batch pass, nothing kept). */
+int snapshot_count_flows(int flows_fd, __u64 *entries);
+
+/* Building blocks, exposed for drains and tests. */
+int snapshot_read_stats(int stats_fd, int ncpus, struct iface_set *out);
+int snapshot_read_flowcache(int fcache_fd, int ncpus, struct flow_cache *out);
+int snapshot_add_cache_to_ifaces(const struct flow_cache *cache, struct iface_set *ifaces);
+int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk);
+struct iface_counts *iface_set_get(struct iface_set *s, __u32 ifindex);
+void iface_set_free(struct iface_set *s);
+
+/* ===================================================================== */
+/* The sources view: flows summed by interface and source (sources.c)   */
+/* ===================================================================== */
+
+/*
+ * Sources are derived from the flows (no map counts them): every flow a
+ * walk hands over adds its packets and bytes to its (interface, family,
+ * source address).  Both tools show them the same way.
+ */
+struct source_key {
+	__u32 ifindex;
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16]; /* as in the flow key */
+};
+
+struct source_counts {
+	__u64 packets;
+	__u64 bytes;
+	__u64 flows;
+};
+
+/* One source and its sums: what a sources view ranks. */
+struct source_entry {
+	struct source_key k;
+	struct source_counts c;
+};
+
+struct source_set {
+	struct keyhash h; /* struct source_key -> struct source_counts */
+};
+
+int source_set_init(struct source_set *s);
+void source_set_free(struct source_set *s);
+/* Add one flow to its source; -ENOMEM. */
+int source_set_add(struct source_set *s, const struct flow_record *f);
+static inline size_t source_set_size(const struct source_set *s)
+{
+	return s->h.n;
+}
+/* Iterate: start with *pos = 0; NULL at the end. */
+const struct source_counts *source_set_next(const struct source_set *s, size_t *pos,
+					    const struct source_key **key);
+
+/*
+ * topn_cmp orders of struct source_entry (or of a row that starts with
+ * one): by packets then bytes, or by bytes then packets; among equal
+ * counts the lower interface, family and address rank higher.
+ */
+int source_rank_packets(const void *a, const void *b);
+int source_rank_bytes(const void *a, const void *b);
+
+/* ===================================================================== */
+/* Names (names.c)                                                       */
+/* ===================================================================== */
+
+/*
+ * Name of an interface: "other" for the shared slot of interfaces beyond
+ * the first 16, NULL when no interface has that index any more.  Cached
+ * per process (one lookup per interface, not per flow).
+ */
+const char *ifname_of(__u32 ifindex);
+
+/* Forget cached interface names (each --watch round looks again). */
+void ifname_cache_reset(void);
+
+/* Name of an IP protocol from /etc/protocols ("tcp", "ipv6-icmp"), or NULL. */
+const char *proto_name(__u8 proto);
+
+#endif /* XDPFLOW_H */
