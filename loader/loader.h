@@ -30,14 +30,6 @@ struct loader_opts {
 	int verbose;
 };
 
-/* One-line messages on stderr, prefixed with the tool's name. */
-void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void say_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void say_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Route libbpf's and libxdp's logs to stderr only with -v (-vv: debug too). */
-void setup_library_logs(int verbose);
-
 /*
  * Check that the process holds what a command needs (CAP_NET_ADMIN too if
  * it changes interfaces) before doing anything; prints one line naming the

@@ -332,7 +332,7 @@ static int run_command(const struct command *c, int argc, char **argv, struct lo
 		return err == 1 ? 0 : err;
 	args = argv + optind;
 	nargs = argc - optind;
-	setup_library_logs(o->verbose);
+	say_init(LOADER_NAME, o->verbose);
 	if (!strcmp(c->name, "list") || !strcmp(c->name, "status")) {
 		if (nargs)
 			return usage_error(c, "unexpected argument '%s'", args[0]);

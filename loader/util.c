@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* loader/: messages, library logs, capability checks, bpffs and the object file's location. */
+/* loader/: capability checks, explaining errors, bpffs and the object file's location. */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,67 +14,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-static int log_level = -1; /* libbpf levels shown: -1 none, 1 info, 2 debug */
-
-static void say(const char *kind, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: %s", LOADER_NAME, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void say_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say("", fmt, ap);
-	va_end(ap);
-}
-
-void say_warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void say_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say("", fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Without -v the libraries stay silent: their warnings (libxdp's dispatcher
- * fallback, libbpf's load errors) would bury the one line we print instead.
- */
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if ((int)level > log_level)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
-{
-	if ((int)level > log_level)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void setup_library_logs(int verbose)
-{
-	log_level = verbose <= 0 ? -1 : verbose == 1 ? LIBBPF_INFO : LIBBPF_DEBUG;
-	libbpf_set_print(libbpf_log);
-	libxdp_set_print(libxdp_log);
-}
 
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {

@@ -17,6 +17,7 @@
  *   clock.c    flow times (jiffies) to wall-clock time
  *   sources.c  the sources view: flows summed by interface and source
  *   names.c    interface and IP protocol names
+ *   log.c      the tools' messages, and libbpf's and libxdp's log
  *   keyhash.c, topn.c   the hash and the ranking the reads and views use
  * The map ABI itself is xdpflow_abi.h, shared with the XDP program.
  */
@@ -451,5 +452,23 @@ void ifname_cache_reset(void);
 
 /* Name of an IP protocol from /etc/protocols ("tcp", "ipv6-icmp"), or NULL. */
 const char *proto_name(__u8 proto);
+
+/* ===================================================================== */
+/* Messages (log.c)                                                      */
+/* ===================================================================== */
+
+/*
+ * Both tools speak through these: one line on stderr per message, starting
+ * with the tool's name.  Errors, warnings and notes are always printed;
+ * say_verbose() only with -v.  libbpf's and libxdp's own log follows one
+ * rule: nothing without -v (a failure is ours to report, in one line that
+ * says what to do), warnings and information with -v, debug with -vv.
+ */
+void say_init(const char *tool_name, int verbose);
+int say_verbosity(void);
+void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void say_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void say_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void say_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* XDPFLOW_H */

@@ -6,13 +6,11 @@
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/libbpf.h>
 #include "drain.h"
 #include "export.h"
 #include "format.h"
@@ -28,7 +26,6 @@
 #define IPFIX_PROBE_MS 100
 
 static volatile sig_atomic_t stop;
-static int verbose;
 /* Ends the messages of checks made before a drain: they leave every counter in place. */
 static const char *nothing_drained = "";
 
@@ -36,28 +33,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-/* libbpf's own messages: warnings only, everything with -v. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && verbose < 2)
-		return 0;
-	if (level == LIBBPF_INFO && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void error_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(READER_NAME ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int resolve_interfaces(const struct reader_opts *o, struct iface_filter *f)
@@ -69,7 +44,7 @@ static int resolve_interfaces(const struct reader_opts *o, struct iface_filter *
 		unsigned int ifindex = if_nametoindex(o->ifnames[i]);
 
 		if (!ifindex) {
-			error_line("--interface %s: no such interface", o->ifnames[i]);
+			say_error("--interface %s: no such interface", o->ifnames[i]);
 			return -ENODEV;
 		}
 		f->ifindex[f->n++] = ifindex;
@@ -80,10 +55,10 @@ static int resolve_interfaces(const struct reader_opts *o, struct iface_filter *
 static void tables_error(const char *dir, int err)
 {
 	if (err == -EPERM || err == -EACCES)
-		error_line("cannot open the tables behind the pins in %s: %s; reading them needs "
-			   "CAP_SYS_ADMIN (and CAP_BPF): run as root", dir, strerror(-err));
+		say_error("cannot open the tables behind the pins in %s: %s; reading them needs "
+			  "CAP_SYS_ADMIN (and CAP_BPF): run as root", dir, strerror(-err));
 	else
-		error_line("cannot open the tables behind the pins in %s: %s", dir, strerror(-err));
+		say_error("cannot open the tables behind the pins in %s: %s", dir, strerror(-err));
 }
 
 static int64_t mono_ns(void)
@@ -129,15 +104,14 @@ static int open_ipfix(const struct reader_opts *o, struct outputs *out)
 		err = ipfix_exporter_probe(out->exp, o->drain ? IPFIX_PROBE_MS : 0, msg,
 					   sizeof(msg));
 	if (err) {
-		error_line("%s%s", msg, nothing_drained);
+		say_error("%s%s", msg, nothing_drained);
 		ipfix_exporter_close(out->exp);
 		out->exp = NULL;
 		return err;
 	}
 	out->sink.exp = out->exp;
-	if (verbose)
-		fprintf(stderr, READER_NAME ": IPFIX to %s (%s counters, observation domain %lu)\n",
-			ipfix_exporter_peer(out->exp), o->drain ? "delta" : "total", o->odid);
+	say_verbose("IPFIX to %s (%s counters, observation domain %lu)",
+		    ipfix_exporter_peer(out->exp), o->drain ? "delta" : "total", o->odid);
 	return 0;
 }
 
@@ -155,14 +129,14 @@ static int round_begin(const struct reader_opts *o, struct outputs *out)
 	if (out->accumulate) {
 		err = promfile_load(&out->old, o->output, msg, sizeof(msg));
 		if (err) {
-			error_line("%s%s", msg, nothing_drained);
+			say_error("%s%s", msg, nothing_drained);
 			promfile_free(&out->old);
 			return err;
 		}
 	}
 	err = out_file_open(&out->of, o->output, msg, sizeof(msg));
 	if (err) {
-		error_line("%s%s", msg, nothing_drained);
+		say_error("%s%s", msg, nothing_drained);
 		promfile_free(&out->old);
 		return err;
 	}
@@ -170,7 +144,7 @@ static int round_begin(const struct reader_opts *o, struct outputs *out)
 	if (out->accumulate) {
 		out->mem = open_memstream(&out->mem_buf, &out->mem_len);
 		if (!out->mem) {
-			error_line("out of memory");
+			say_error("out of memory");
 			out_file_abort(&out->of);
 			promfile_free(&out->old);
 			return -ENOMEM;
@@ -255,11 +229,10 @@ static int ipfix_finish(struct outputs *out, int sink_err, char *msg, size_t msg
 		snprintf(msg, msglen, "sending IPFIX to %s failed after %llu of %llu flow records: %s",
 			 ipfix_exporter_peer(out->exp), (unsigned long long)st.records,
 			 (unsigned long long)out->sink.flows, strerror(-err));
-	else if (verbose)
-		fprintf(stderr, READER_NAME ": sent %llu flow records in %llu IPFIX messages "
-			"(%llu bytes) to %s\n", (unsigned long long)st.records,
-			(unsigned long long)st.messages, (unsigned long long)st.bytes,
-			ipfix_exporter_peer(out->exp));
+	else
+		say_verbose("sent %llu flow records in %llu IPFIX messages (%llu bytes) to %s",
+			    (unsigned long long)st.records, (unsigned long long)st.messages,
+			    (unsigned long long)st.bytes, ipfix_exporter_peer(out->exp));
 	out->sink.flows = 0;
 	return err;
 }
@@ -288,20 +261,19 @@ static int read_once(struct report *r, const struct pin_maps *pm, struct outputs
 	err = report_run(r, &t, pm->fd[PIN_CLOCK], pm->ncpus);
 	snapshot_tables_close(&t);
 	if (err && !stop && !ferror(r->ec.out)) {
-		error_line("cannot read the maps at %s: %s", pm->dir, strerror(-err));
+		say_error("cannot read the maps at %s: %s", pm->dir, strerror(-err));
 		round_abort(out);
 		return err;
 	}
 	werr = ipfix_finish(out, r->sink_err, msg, sizeof(msg));
 	if (werr)
-		error_line("%s", msg);
+		say_error("%s", msg);
 	msg[0] = '\0';
 	err = round_end(out, msg, sizeof(msg));
 	if (err && !stop)
-		error_line("%s", msg);
-	if (verbose)
-		fprintf(stderr, READER_NAME ": read and formatted in %.1f ms (%d possible CPUs)\n",
-			(mono_ns() - start) / 1e6, pm->ncpus);
+		say_error("%s", msg);
+	say_verbose("read and formatted in %.1f ms (%d possible CPUs)", (mono_ns() - start) / 1e6,
+		    pm->ncpus);
 	return err ? err : werr;
 }
 
@@ -355,14 +327,13 @@ static int read_main(struct report *r, const struct reader_opts *o, struct outpu
 	/* Read-only: without --drain the reader never changes a counter. */
 	err = pin_open(o->pin_path, false, &pm, msg, sizeof(msg));
 	if (err) {
-		error_line("%s", msg);
+		say_error("%s", msg);
 		return err;
 	}
-	if (verbose)
-		fprintf(stderr, READER_NAME ": %s: map layout version %u, flow table of %u\n",
-			pm.dir, XDPFLOW_LAYOUT_VERSION, pm.max_flows);
+	say_verbose("%s: map layout version %u, flow table of %u", pm.dir, XDPFLOW_LAYOUT_VERSION,
+		    pm.max_flows);
 	if (o->watch_s && rate_memory_init(&rates)) {
-		error_line("out of memory");
+		say_error("out of memory");
 		pin_close(&pm);
 		return -ENOMEM;
 	}
@@ -411,37 +382,36 @@ static int drain_main(struct report *r, const struct reader_opts *o, struct outp
 	r->ec.out = out->out;
 	err = drain_tables(o->pin_path, &pm, &old, &swapped, msg, sizeof(msg));
 	if (err && !swapped) {
-		error_line("%s", msg);
+		say_error("%s", msg);
 		round_abort(out);
 		return err;
 	}
 	if (err)
-		error_line("%s", msg); /* a partial swap: still exact, reported below */
+		say_error("%s", msg); /* a partial swap: still exact, reported below */
 	t1 = mono_ns();
 	rerr = report_run(r, &old, pm.fd[PIN_CLOCK], pm.ncpus);
 	snapshot_tables_close(&old);
 	pin_close(&pm);
 	if (rerr && !(out->out && ferror(out->out))) {
-		error_line("drained the tables at %s, but cannot read them: %s; this drain's counts "
-			   "are lost", o->pin_path, strerror(-rerr));
+		say_error("drained the tables at %s, but cannot read them: %s; this drain's counts "
+			  "are lost", o->pin_path, strerror(-rerr));
 		round_abort(out);
 		return rerr;
 	}
 	msg[0] = '\0';
 	ierr = ipfix_finish(out, r->sink_err, msg, sizeof(msg));
 	if (ierr)
-		error_line("drained %s (%s), but %s; the flows not sent are lost", o->pin_path,
-			   drained_amount(r, amount, sizeof(amount)), msg);
+		say_error("drained %s (%s), but %s; the flows not sent are lost", o->pin_path,
+			  drained_amount(r, amount, sizeof(amount)), msg);
 	msg[0] = '\0';
 	oerr = o->print ? round_end(out, msg, sizeof(msg)) : (round_abort(out), 0);
 	if (oerr)
-		error_line("drained %s (%s), but %s; this drain's report is lost%s", o->pin_path,
-			   drained_amount(r, amount, sizeof(amount)), msg,
-			   out->exp && !ierr ? " (the collector got its flows)" : "");
-	if (verbose)
-		fprintf(stderr, READER_NAME ": drained %s (%s): tables swapped in %.1f ms, "
-			"reported in %.1f ms\n", o->pin_path, drained_amount(r, amount, sizeof(amount)),
-			(t1 - t0) / 1e6, (mono_ns() - t1) / 1e6);
+		say_error("drained %s (%s), but %s; this drain's report is lost%s", o->pin_path,
+			  drained_amount(r, amount, sizeof(amount)), msg,
+			  out->exp && !ierr ? " (the collector got its flows)" : "");
+	say_verbose("drained %s (%s): tables swapped in %.1f ms, reported in %.1f ms", o->pin_path,
+		    drained_amount(r, amount, sizeof(amount)), (t1 - t0) / 1e6,
+		    (mono_ns() - t1) / 1e6);
 	return err ? err : ierr ? ierr : oerr;
 }
 
@@ -455,9 +425,10 @@ int main(int argc, char **argv)
 	char msg[512], host[256], port[8];
 	int err;
 
+	say_init(READER_NAME, 0);
 	err = reader_parse_options(argc, argv, &o, msg, sizeof(msg));
 	if (err) {
-		error_line("%s", msg);
+		say_error("%s", msg);
 		return EXIT_USAGE;
 	}
 	if (o.help) {
@@ -471,12 +442,11 @@ int main(int argc, char **argv)
 	}
 	if (o.ipfix && ipfix_parse_collector(o.ipfix, host, sizeof(host), port, sizeof(port), msg,
 					     sizeof(msg))) {
-		error_line("--ipfix: %s", msg);
+		say_error("--ipfix: %s", msg);
 		return EXIT_USAGE;
 	}
-	verbose = o.verbose;
+	say_init(READER_NAME, o.verbose);
 	nothing_drained = o.drain ? "; nothing was drained" : "";
-	libbpf_set_print(libbpf_print);
 	if (resolve_interfaces(&o, &filter))
 		return EXIT_USAGE;
 	/* A closed pipe is a write error to report, not a silent death (after a drain's reset). */
@@ -496,7 +466,7 @@ int main(int argc, char **argv)
 	err = o.drain ? drain_main(&r, &o, &out) : read_main(&r, &o, &out);
 	ipfix_exporter_close(out.exp);
 	if (!o.output && (fflush(stdout) || ferror(stdout)) && !stop && !err) {
-		error_line("cannot write the output: %s", strerror(errno ? errno : EIO));
+		say_error("cannot write the output: %s", strerror(errno ? errno : EIO));
 		return 1;
 	}
 	return err ? 1 : 0;
