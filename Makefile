@@ -164,7 +164,8 @@ XDPFLOW_FUZZ_FRAMES ?= 10000000
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
 	@mkdir -p $(@D)
 	@echo "  FUZZ $@"
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(call links,$<) -lm
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(call links,$<) -lm \
+		$(if $(filter pin/log.c,$(call links,$<)),$(PKG_LIBS))
 
 fuzz-build: $(FUZZ_BINS)
 

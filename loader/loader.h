@@ -16,6 +16,10 @@
 /* Exit codes: 2 for usage errors, 1 for everything else that failed. */
 #define EXIT_USAGE 2
 
+/* Ranges of --prio and --max-flows. */
+#define MAX_PRIO 65535
+#define MAX_FLOWS_LIMIT (1u << 24)
+
 struct loader_opts {
 	const char *pin_dir;
 	const char *obj_path; /* --obj, else found by find_object() */
@@ -28,7 +32,15 @@ struct loader_opts {
 	gid_t gid;
 	unsigned int interval_ms;
 	int verbose;
+	bool help;
 };
+
+/*
+ * The whole command line (commands.c): parse it against the tables of
+ * commands and options, print --help, or run the command.  Returns the
+ * exit status.
+ */
+int loader_main(int argc, char **argv);
 
 /*
  * Check that the process holds what a command needs (CAP_NET_ADMIN too if
@@ -129,14 +141,14 @@ const char *mode_name(enum xdp_attach_mode mode);
 /* Remove the xdpflow program st found on ifindex, and nothing else. */
 int xdp_state_detach_ours(int ifindex, struct xdp_state *st);
 
-/* ---- commands ---- */
+/* ---- commands: 0, -errno (exit 1, said), or EXIT_USAGE (exit 2, said) ---- */
 
 int cmd_attach(const struct loader_opts *o, char **ifaces, int n);
 int cmd_detach(const struct loader_opts *o, char **ifaces, int n);
 int cmd_clean(const struct loader_opts *o, char **ifaces, int n);
-int cmd_status(const struct loader_opts *o);
-int cmd_list(const struct loader_opts *o);
-int cmd_run(const struct loader_opts *o, const char *iface);
+int cmd_status(const struct loader_opts *o, char **args, int nargs);
+int cmd_list(const struct loader_opts *o, char **args, int nargs);
+int cmd_run(const struct loader_opts *o, char **args, int nargs);
 
 /* How xdpflow runs on one interface after attach_ifaces(). */
 struct attach_result {

@@ -27,7 +27,7 @@ static int prompt_iface(const struct loader_opts *o, struct iface *ifc)
 	size_t len;
 	int tries;
 
-	cmd_list(o);
+	cmd_list(o, NULL, 0);
 	for (tries = 0; tries < PROMPT_TRIES; tries++) {
 		printf("\nInterface to watch (name or IFINDEX, empty to quit): ");
 		fflush(stdout);
@@ -223,8 +223,9 @@ static int wait_signal(const sigset_t *set, unsigned int ms)
 	}
 }
 
-int cmd_run(const struct loader_opts *o, const char *arg)
+int cmd_run(const struct loader_opts *o, char **args, int nargs)
 {
+	const char *arg = nargs ? args[0] : NULL;
 	struct screen prev = {};
 	struct attach_result res;
 	struct pin_maps pm;
@@ -235,7 +236,7 @@ int cmd_run(const struct loader_opts *o, const char *arg)
 
 	if (!arg && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		say_error("run needs an interface when not on a terminal: %s run IFACE", LOADER_NAME);
-		return -EINVAL;
+		return EXIT_USAGE;
 	}
 	err = require_capabilities("run", true);
 	if (err)

@@ -39,7 +39,7 @@ static void describe_programs(const struct xdp_state *st, char *buf, size_t size
 	}
 }
 
-int cmd_list(const struct loader_opts *o)
+int cmd_list(const struct loader_opts *o, char **args, int nargs)
 {
 	bool ours = false, others = false, denied = false;
 	struct iface *all;
@@ -49,6 +49,7 @@ int cmd_list(const struct loader_opts *o)
 	size_t n, i;
 	int err;
 
+	(void)args, (void)nargs; /* none: the command table says so */
 	err = iface_list(&all, &n);
 	if (err) {
 		say_error("cannot list the interfaces: %s", strerror(-err));
@@ -221,11 +222,12 @@ static int print_fill(const struct loader_opts *o)
 	return err;
 }
 
-int cmd_status(const struct loader_opts *o)
+int cmd_status(const struct loader_opts *o, char **args, int nargs)
 {
 	struct pinset ps;
 	int err;
 
+	(void)args, (void)nargs; /* none: the command table says so */
 	err = require_capabilities("status", false);
 	if (err)
 		return err;

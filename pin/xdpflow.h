@@ -17,6 +17,7 @@
  *   clock.c    flow times (jiffies) to wall-clock time
  *   sources.c  the sources view: flows summed by interface and source
  *   names.c    interface and IP protocol names
+ *   cmdline.c  command lines from a table of options (parsing and --help)
  *   log.c      the tools' messages, and libbpf's and libxdp's log
  *   keyhash.c, topn.c   the hash and the ranking the reads and views use
  * The map ABI itself is xdpflow_abi.h, shared with the XDP program.
@@ -26,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "xdpflow_abi.h"
@@ -452,6 +454,44 @@ void ifname_cache_reset(void);
 
 /* Name of an IP protocol from /etc/protocols ("tcp", "ipv6-icmp"), or NULL. */
 const char *proto_name(__u8 proto);
+
+/* ===================================================================== */
+/* Command lines: a table of options for parsing and --help (cmdline.c) */
+/* ===================================================================== */
+
+/*
+ * One row per option says its names, its value, which commands take it,
+ * its help and how it is stored (set), so parsing and --help come from the
+ * same rows and cannot disagree (the way xdp-tools' params.h does it).
+ */
+struct cl_option {
+	const char *name; /* long name, without "--" */
+	int letter; /* short option letter, 0: none */
+	const char *arg; /* its value's name in --help ("DIR"); NULL: a flag */
+	const char *help; /* lines of --help, separated by '\n' */
+	unsigned int commands; /* the commands (bits) that take it; 0: every one */
+	int section; /* which heading of --help lists it */
+	/* Store arg (NULL for a flag) into the tool's options: 0, or cl_error(). */
+	int (*set)(void *opts, const char *arg, char *err, size_t errlen);
+};
+
+/*
+ * Parse argv with getopt_long, calling each row's set().  in_order stops
+ * at the first operand (a command's arguments), else operands may come
+ * between options.  Returns the index of the first operand, or with a
+ * one-line reason in err: -ENOENT when the command line does not fit the
+ * table (an unknown option, a missing value, an option of another
+ * command), or set()'s own error (-EINVAL) when it refused a value.
+ */
+int cl_parse(const struct cl_option *table, size_t n, unsigned int command, bool in_order,
+	     int argc, char **argv, void *opts, char *err, size_t errlen);
+
+/* The rows of section that command takes, as "  -p, --pin-path DIR  help" lines. */
+void cl_print_options(FILE *f, const struct cl_option *table, size_t n, unsigned int command,
+		      int section, int column);
+
+/* A usage error's reason, made one printable line (arguments are echoed); returns -EINVAL. */
+int cl_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ===================================================================== */
 /* Messages (log.c)                                                      */

@@ -432,7 +432,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (o.help) {
-		fputs(reader_usage, stdout);
+		reader_print_help(stdout);
 		return 0;
 	}
 	if (o.version) {

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* XDPFLOW_VERSION comes from the Makefile (debian/changelog's version). */
 #ifndef XDPFLOW_VERSION
@@ -66,6 +67,9 @@ struct reader_opts {
 	int verbose;
 	bool help;
 	bool version;
+	/* Given on the command line, for the checks of what goes together. */
+	bool format_given;
+	bool ipfix_tuning[3]; /* --odid, --mtu, --ipfix-rate */
 };
 
 extern const char *const reader_view_names[VIEW_COUNT];
@@ -78,7 +82,7 @@ extern const char *const reader_view_names[VIEW_COUNT];
  */
 int reader_parse_options(int argc, char **argv, struct reader_opts *o, char *err, size_t errlen);
 
-/* The text of --help. */
-extern const char reader_usage[];
+/* --help, from the table of options. */
+void reader_print_help(FILE *f);
 
 #endif /* XDPFLOW_READER_H */

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: xdpflow-loader's command line (commands, options, values) with the commands stubbed. */
+// links: loader/commands.c pin/cmdline.c pin/log.c
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include "fuzz.h"
+#include "loader.h"
 
 /*
- * loader/main.c is compiled into this target with its main() renamed, so
- * the whole command line path runs as xdpflow-loader runs it; the
- * commands themselves (cmd_*) are the stubs below, which check the
- * options they are handed against the ranges --help documents and count
- * the call.  Nothing touches the system: no program is loaded, no
- * interface changed.  (--group looks names up in /etc/group.)
+ * loader/commands.c is linked as xdpflow-loader links it, so the whole
+ * command line path (loader_main: the tables of commands and options,
+ * getopt, --help, dispatch) runs as the tool runs it; the commands
+ * themselves (cmd_*) are the stubs below, which check the options they are
+ * handed against the ranges --help documents and count the call.  Nothing
+ * touches the system: no program is loaded, no interface changed.
+ * (--group looks names up in /etc/group.)
  */
-#define main loader_main
-#include "../../loader/main.c"
-#undef main
 
 static int calls;
 
@@ -43,11 +44,6 @@ static void check_args(char **args, int n)
 		fz_assert(args[i] != NULL, "argument %d is NULL", i);
 }
 
-void setup_library_logs(int verbose)
-{
-	fz_assert(verbose >= 0, "verbose %d", verbose);
-}
-
 int cmd_attach(const struct loader_opts *o, char **ifaces, int n)
 {
 	check_opts(o);
@@ -70,22 +66,27 @@ int cmd_clean(const struct loader_opts *o, char **ifaces, int n)
 	return 0;
 }
 
-int cmd_status(const struct loader_opts *o)
+int cmd_status(const struct loader_opts *o, char **args, int n)
 {
 	check_opts(o);
+	check_args(args, n);
+	fz_assert(n == 0, "status with %d arguments", n);
 	return 0;
 }
 
-int cmd_list(const struct loader_opts *o)
+int cmd_list(const struct loader_opts *o, char **args, int n)
 {
 	check_opts(o);
+	check_args(args, n);
+	fz_assert(n == 0, "list with %d arguments", n);
 	return 0;
 }
 
-int cmd_run(const struct loader_opts *o, const char *iface)
+int cmd_run(const struct loader_opts *o, char **args, int n)
 {
 	check_opts(o);
-	(void)iface;
+	check_args(args, n);
+	fz_assert(n <= 1, "run with %d interfaces", n);
 	return 0;
 }
 
@@ -128,21 +129,6 @@ static void check_stderr(int argc, char **argv, int ret, const char *text, size_
 		  "usage error without the tool's name: %.*s", (int)len, text);
 }
 
-/*
- * parse_options() sets optind = 1, which does not reset glibc's position
- * inside a group of short options ("-hv" stopped at h): harmless in a
- * process that parses once, stale between fuzz inputs.  optind = 0 starts
- * getopt over.
- */
-static void reset_getopt(void)
-{
-	static char *none[] = { "x", NULL };
-
-	optind = 0;
-	opterr = 0;
-	getopt(1, none, "");
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char buf[1 << 16];
@@ -156,7 +142,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argc = 1 + fz_strings(&in, buf, argv + 1, MAX_ARGS);
 	argv[argc] = NULL;
 	calls = 0;
-	reset_getopt();
 	err_text = NULL;
 	err_len = 0;
 	stderr = open_memstream(&err_text, &err_len);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the reader's report (every view, every format) over map records from the input. */
-// links: reader/report.c pin/read.c pin/keyhash.c pin/clock.c pin/topn.c pin/sources.c reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c pin/names.c reader/options.c
+// links: reader/report.c pin/read.c pin/keyhash.c pin/clock.c pin/topn.c pin/sources.c reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c pin/names.c reader/options.c pin/cmdline.c
 #include <ctype.h>
 #include <math.h>
 #include "fakemaps.h"
