@@ -63,6 +63,9 @@ int ensure_bpffs(const char *dir);
 /* Path of xdpflow.bpf.o: --obj, $XDPFLOW_OBJ, next to the binary, installed. */
 int find_object(const struct loader_opts *o, char *path, size_t size);
 
+/* Sleep ms milliseconds, whatever signals arrive meanwhile. */
+void sleep_ms(unsigned int ms);
+
 /* ---- interfaces (iface.c) ---- */
 
 struct iface {
@@ -98,6 +101,29 @@ static inline bool pinset_complete(const struct pinset *ps)
 bool prog_uses_pinset(__u32 prog_id, const struct pinset *ps);
 /* id of a loaded XDP (or freplace) program using ps's maps, not in except; 0 if none. */
 __u32 pinset_user(const struct pinset *ps, const __u32 *except, int n_except);
+
+/* Lock the pin folder, creating it (0700) first if create is set; fd or -errno. */
+int lock_pin_dir(const char *dir, bool create, bool *created);
+/* lock_pin_dir()'s error in words. */
+const char *lock_error(int err);
+
+/* The kernel frees a detached program after an RCU grace period; wait this long for it. */
+#define PROG_RELEASE_WAIT_MS 3000
+
+/* A program using ps's maps, waiting up to PROG_RELEASE_WAIT_MS for one to go; 0: none. */
+__u32 pinset_wait_unused(const struct pinset *ps);
+
+/*
+ * An attach killed while libbpf pinned the maps, or a purge killed while
+ * unpinning them, leaves some of the pins but not all.  No reader can open
+ * such a set (pin_open() needs every pin) and an attach would mix old maps
+ * with new ones, so when no program uses them they go, but only if they
+ * hold no counts: those (a killed purge, a pin removed by hand) are
+ * discarded by detach --purge alone, never behind the operator's back.
+ * -EEXIST (and no message) when kept for that reason or because a program
+ * still uses them.
+ */
+int pinset_drop_incomplete(const char *dir, struct pinset *ps);
 
 /* ---- the XDP programs of one interface (xdpstate.c) ---- */
 
@@ -140,6 +166,10 @@ void xdp_state_free(struct xdp_state *st);
 const char *mode_name(enum xdp_attach_mode mode);
 /* Remove the xdpflow program st found on ifindex, and nothing else. */
 int xdp_state_detach_ours(int ifindex, struct xdp_state *st);
+/* Where program prog_id is attached in this namespace ("on eth0") in buf; false if nowhere. */
+bool xdp_prog_whereabouts(__u32 prog_id, char *buf, size_t size);
+/* Every interface of this namespace running xdpflow with ps's maps (*out to free()). */
+int ifaces_running_ours(const struct pinset *ps, struct iface **out, int *count);
 
 /* ---- commands: 0, -errno (exit 1, said), or EXIT_USAGE (exit 2, said) ---- */
 
@@ -169,8 +199,5 @@ int attach_ifaces(const struct loader_opts *o, const struct iface *ifcs, int n,
 		  struct attach_result *res);
 /* Detach ours from each interface (n == 0: from every one), then purge if asked. */
 int detach_ifaces(const struct loader_opts *o, const struct iface *ifcs, int n);
-
-/* Lock the pin folder, creating it (0700) first if create is set. */
-int lock_pin_dir(const char *dir, bool create, bool *created);
 
 #endif /* XDPFLOW_LOADER_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* loader/: which xdpflow pins a folder holds (as map ids) and which programs use those maps. */
+/* loader/: a folder's xdpflow pins (as map ids): which programs use them, its lock, an incomplete set dropped. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,4 +131,85 @@ __u32 pinset_user(const struct pinset *ps, const __u32 *except, int n_except)
 			return id;
 	}
 	return 0;
+}
+
+int lock_pin_dir(const char *dir, bool create, bool *created)
+{
+	struct stat locked, now;
+	int fd, tries;
+
+	if (created)
+		*created = false;
+	/*
+	 * A purge removes the folder while we may wait for its lock: if the
+	 * path names another folder once we hold it, start over.
+	 */
+	for (tries = 0; tries < 10; tries++) {
+		if (create) {
+			if (!mkdir(dir, 0700)) {
+				if (created)
+					*created = true;
+			} else if (errno != EEXIST) {
+				return -errno;
+			}
+		}
+		fd = pin_lock(dir);
+		if (fd == -ENOENT && create)
+			continue;
+		if (fd < 0)
+			return fd;
+		if (!fstat(fd, &locked) && !stat(dir, &now) && locked.st_dev == now.st_dev &&
+		    locked.st_ino == now.st_ino)
+			return fd;
+		pin_unlock(fd);
+		if (!create)
+			return -ENOENT;
+	}
+	return -EAGAIN;
+}
+
+const char *lock_error(int err)
+{
+	return err == -EAGAIN ? "it keeps being removed and re-created" : strerror(-err);
+}
+
+__u32 pinset_wait_unused(const struct pinset *ps)
+{
+	unsigned int waited = 0;
+	__u32 user;
+
+	while ((user = pinset_user(ps, NULL, 0)) && waited < PROG_RELEASE_WAIT_MS) {
+		sleep_ms(50);
+		waited += 50;
+	}
+	return user;
+}
+
+int pinset_drop_incomplete(const char *dir, struct pinset *ps)
+{
+	int err;
+
+	/* Pins of another layout version, or things not maps, are not ours to remove. */
+	if (!ps->present || pinset_complete(ps) || ps->foreign ||
+	    (ps->layout && ps->layout != XDPFLOW_LAYOUT_VERSION))
+		return 0;
+	/*
+	 * In use: a pin removed by hand while counting, whose maps a program
+	 * still holds (the program of a loader killed a moment ago is freed
+	 * after a grace period: wait for that).
+	 */
+	if (pinset_wait_unused(ps))
+		return -EEXIST;
+	err = pin_holds_counts(dir);
+	if (err > 0)
+		return -EEXIST;
+	if (!err)
+		err = pin_unpin_maps(dir);
+	if (err) {
+		say_error("cannot remove the incomplete pins in %s: %s", dir, strerror(-err));
+		return err;
+	}
+	say_note("removed %d leftover pins of an interrupted attach from %s (they held no counts)",
+		 ps->present, dir);
+	return pinset_read(dir, ps);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -127,4 +128,12 @@ int find_object(const struct loader_opts *o, char *path, size_t size)
 		  "build it with 'make', install it, or pass --obj PATH",
 		  LOADER_NAME, XDPFLOW_BPF_SUBDIR, XDPFLOW_BPF_DIR);
 	return -ENOENT;
+}
+
+void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }

@@ -152,3 +152,49 @@ int xdp_state_detach_ours(int ifindex, struct xdp_state *st)
 	 */
 	return xdp_program__detach(st->xdpflow, ifindex, st->mode, 0);
 }
+
+bool xdp_prog_whereabouts(__u32 prog_id, char *buf, size_t size)
+{
+	struct iface *all;
+	struct xdp_state st;
+	struct pinset none = {};
+	bool found = false;
+	size_t n, i;
+
+	snprintf(buf, size, "in another network namespace or not attached");
+	if (iface_list(&all, &n))
+		return false;
+	for (i = 0; i < n && !found; i++) {
+		if (xdp_state_read(all[i].ifindex, &none, &st))
+			continue;
+		if (st.xdpflow && xdp_program__id(st.xdpflow) == prog_id) {
+			snprintf(buf, size, "on %s", all[i].name);
+			found = true;
+		}
+		xdp_state_free(&st);
+	}
+	free(all);
+	return found;
+}
+
+int ifaces_running_ours(const struct pinset *ps, struct iface **out, int *count)
+{
+	struct iface *all;
+	struct xdp_state st;
+	size_t n, i;
+	int err, k = 0;
+
+	err = iface_list(&all, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (xdp_state_read(all[i].ifindex, ps, &st))
+			continue;
+		if (st.owner == OWNER_OURS)
+			all[k++] = all[i];
+		xdp_state_free(&st);
+	}
+	*out = all;
+	*count = k;
+	return 0;
+}
