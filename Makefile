@@ -31,8 +31,8 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I$(ARCH_INC) -Ipin
 
 PIN_SRC := $(wildcard pin/*.c)
 LOADER_SRC := $(wildcard loader/*.c)
-READER_SRC := $(wildcard reader/*.c)
-HDRS := $(wildcard pin/*.h loader/*.h reader/*.h)
+READER_SRC := $(wildcard reader/*.c reader/*/*.c)
+HDRS := $(wildcard pin/*.h loader/*.h reader/*.h reader/*/*.h)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(TEST_SRC))

@@ -13,9 +13,6 @@
 #define LOADER_NAME "xdpflow-loader"
 #define XDPFLOW_PROG_NAME "xdpflow"
 
-/* Exit codes: 2 for usage errors, 1 for everything else that failed. */
-#define EXIT_USAGE 2
-
 /* Ranges of --prio and --max-flows. */
 #define MAX_PRIO 65535
 #define MAX_FLOWS_LIMIT (1u << 24)

@@ -128,3 +128,11 @@ size_t format_utc_ms(int64_t wall_ns, char *buf)
 	snprintf(buf + len, 6, ".%03dZ", (int)(ms - (int64_t)sec * 1000));
 	return 24;
 }
+
+int64_t clock_now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}

@@ -105,9 +105,9 @@ int cl_parse(const struct cl_option *table, size_t n, unsigned int command, bool
 	while ((val = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		row = val == '?' || val == ':' ? NULL : row_of(table, n, val);
 		if (val == ':')
-			return misfit(err, errlen, "option %s needs a value", written(argv));
+			return misfit(err, errlen, "%s needs a value", written(argv));
 		if (!row)
-			return misfit(err, errlen, "unknown option '%s'", written(argv));
+			return misfit(err, errlen, "unknown option %s", written(argv));
 		if (!takes(row, command))
 			return misfit(err, errlen, "--%s is not an option of this command", row->name);
 		ret = row->set(opts, optarg, err, errlen);

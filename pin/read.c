@@ -234,7 +234,7 @@ int snapshot_add_cache_to_ifaces(const struct flow_cache *cache, struct iface_se
 int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk)
 {
 	struct xdpflow_clock_anchor *a;
-	struct timespec mono, real;
+	int64_t mono, real;
 	__u32 zero = 0;
 	int err = 0;
 
@@ -248,10 +248,9 @@ int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk)
 		goto out;
 	}
 	/* Back to back, so the difference between the two clocks is exact enough. */
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	flow_clock_from_anchors(a, ncpus, mono.tv_sec * 1000000000ll + mono.tv_nsec,
-				real.tv_sec * 1000000000ll + real.tv_nsec, clk);
+	mono = clock_now_ns(CLOCK_MONOTONIC);
+	real = clock_now_ns(CLOCK_REALTIME);
+	flow_clock_from_anchors(a, ncpus, mono, real, clk);
 out:
 	free(a);
 	return err;

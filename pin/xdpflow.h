@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include "xdpflow_abi.h"
@@ -243,6 +244,9 @@ struct flow_clock {
  */
 void flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, int64_t mono_now_ns,
 			     int64_t real_now_ns, struct flow_clock *clk);
+
+/* A clock's time now in nanoseconds (CLOCK_MONOTONIC, CLOCK_REALTIME). */
+int64_t clock_now_ns(clockid_t clock);
 
 /* wall_ns(j) = realtime_now - (monotonic_now - K) - (J - j) * ns_per_jiffy */
 int64_t flow_clock_wall_ns(const struct flow_clock *clk, uint64_t jiffies);
@@ -464,6 +468,9 @@ const char *proto_name(__u8 proto);
  * its help and how it is stored (set), so parsing and --help come from the
  * same rows and cannot disagree (the way xdp-tools' params.h does it).
  */
+/* Both tools' exit status: 0 success, 1 failure, this for a usage error. */
+#define EXIT_USAGE 2
+
 struct cl_option {
 	const char *name; /* long name, without "--" */
 	int letter; /* short option letter, 0: none */

@@ -11,23 +11,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "drain.h"
-#include "export.h"
-#include "format.h"
-#include "ipfix.h"
-#include "xdpflow.h"
-#include "output.h"
-#include "promfile.h"
+#include "export/drain.h"
+#include "export/outputs.h"
+#include "format/format.h"
 #include "reader.h"
-#include "report.h"
-
-#define EXIT_USAGE 2
-/* How long a drain waits for the collector's host to refuse the templates, before any reset. */
-#define IPFIX_PROBE_MS 100
+#include "view/report.h"
+#include "xdpflow.h"
 
 static volatile sig_atomic_t stop;
-/* Ends the messages of checks made before a drain: they leave every counter in place. */
-static const char *nothing_drained = "";
 
 static void on_signal(int sig)
 {
@@ -61,193 +52,17 @@ static void tables_error(const char *dir, int err)
 		say_error("cannot open the tables behind the pins in %s: %s", dir, strerror(-err));
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-/* ---- Where a round's output goes: stdout, --output FILE, a collector ---- */
-
-struct outputs {
-	FILE *out; /* what the report writes to */
-	bool file; /* --output: out is FILE's temporary file (or mem) */
-	struct out_file of;
-	/* --drain --format prometheus --output: FILE's running totals plus this drain. */
-	bool accumulate;
-	struct prom_text old;
-	FILE *mem;
-	char *mem_buf;
-	size_t mem_len;
-	/* --ipfix: open for the whole run. */
-	struct ipfix_exporter *exp;
-	struct ipfix_sink sink;
-	struct ipfix_stats sent; /* by the end of the previous round (--watch) */
-};
-
-static int open_ipfix(const struct reader_opts *o, struct outputs *out)
-{
-	struct ipfix_options io = {
-		.odid = o->odid,
-		.mtu = o->mtu,
-		.delta = o->drain,
-		.max_records_per_s = o->ipfix_rate ? o->ipfix_rate : IPFIX_UNPACED,
-	};
-	char msg[512];
-	int err;
-
-	err = ipfix_exporter_open(&out->exp, o->ipfix, &io, msg, sizeof(msg));
-	/* Before a drain, wait a moment for a refusal; otherwise just send the templates. */
-	if (!err)
-		err = ipfix_exporter_probe(out->exp, o->drain ? IPFIX_PROBE_MS : 0, msg,
-					   sizeof(msg));
-	if (err) {
-		say_error("%s%s", msg, nothing_drained);
-		ipfix_exporter_close(out->exp);
-		out->exp = NULL;
-		return err;
-	}
-	out->sink.exp = out->exp;
-	say_verbose("IPFIX to %s (%s counters, observation domain %lu)",
-		    ipfix_exporter_peer(out->exp), o->drain ? "delta" : "total", o->odid);
-	return 0;
-}
-
-/* Everything that can fail for a bad --output, before a round reads (or drains) anything. */
-static int round_begin(const struct reader_opts *o, struct outputs *out)
-{
-	char msg[PATH_MAX + 256];
-	int err;
-
-	out->out = stdout;
-	out->file = o->output != NULL;
-	out->accumulate = o->drain && o->output && o->format == FORMAT_PROMETHEUS && o->print;
-	if (!out->file)
-		return 0;
-	if (out->accumulate) {
-		err = promfile_load(&out->old, o->output, msg, sizeof(msg));
-		if (err) {
-			say_error("%s%s", msg, nothing_drained);
-			promfile_free(&out->old);
-			return err;
-		}
-	}
-	err = out_file_open(&out->of, o->output, msg, sizeof(msg));
-	if (err) {
-		say_error("%s%s", msg, nothing_drained);
-		promfile_free(&out->old);
-		return err;
-	}
-	out->out = out->of.f;
-	if (out->accumulate) {
-		out->mem = open_memstream(&out->mem_buf, &out->mem_len);
-		if (!out->mem) {
-			say_error("out of memory");
-			out_file_abort(&out->of);
-			promfile_free(&out->old);
-			return -ENOMEM;
-		}
-		out->out = out->mem;
-	}
-	return 0;
-}
-
-/* Nothing to keep: the old FILE stays. */
-static void round_abort(struct outputs *out)
-{
-	if (out->mem) {
-		fclose(out->mem);
-		out->mem = NULL;
-	}
-	free(out->mem_buf);
-	out->mem_buf = NULL;
-	if (out->file)
-		out_file_abort(&out->of);
-	promfile_free(&out->old);
-	out->out = stdout;
-}
-
-/* Put the round's output in place; one line in msg on failure. */
-static int round_end(struct outputs *out, char *msg, size_t msglen)
-{
-	struct prom_text new;
-	int err = 0;
-
-	if (!out->file) {
-		errno = 0;
-		if (fflush(stdout) || ferror(stdout)) {
-			err = -(errno ? errno : EIO);
-			snprintf(msg, msglen, "cannot write the output: %s", strerror(-err));
-		}
-		return err;
-	}
-	if (out->accumulate) {
-		if (fclose(out->mem)) {
-			out->mem = NULL;
-			err = -ENOMEM;
-		}
-		out->mem = NULL;
-		if (!err)
-			err = promfile_parse(&new, out->mem_buf, out->mem_len, msg, msglen);
-		if (!err)
-			err = promfile_merge(&out->old, &new, out->of.f);
-		if (err && !msg[0])
-			snprintf(msg, msglen, "cannot add to the running totals in --output %s: %s",
-				 out->of.path, strerror(-err));
-		promfile_free(&new);
-		free(out->mem_buf);
-		out->mem_buf = NULL;
-		promfile_free(&out->old);
-		if (err) {
-			out_file_abort(&out->of);
-			return err;
-		}
-	}
-	out->out = stdout;
-	return out_file_commit(&out->of, msg, msglen);
-}
-
-/* Sends what the exporter still holds; one line in msg on failure. */
-static int ipfix_finish(struct outputs *out, int sink_err, char *msg, size_t msglen)
-{
-	struct ipfix_stats st;
-	int err = sink_err;
-
-	if (!out->exp)
-		return 0;
-	if (!err)
-		err = ipfix_exporter_flush(out->exp);
-	ipfix_exporter_get_stats(out->exp, &st);
-	/* This round's share (the exporter counts over the whole run). */
-	st.records -= out->sent.records;
-	st.messages -= out->sent.messages;
-	st.bytes -= out->sent.bytes;
-	ipfix_exporter_get_stats(out->exp, &out->sent);
-	if (err)
-		snprintf(msg, msglen, "sending IPFIX to %s failed after %llu of %llu flow records: %s",
-			 ipfix_exporter_peer(out->exp), (unsigned long long)st.records,
-			 (unsigned long long)out->sink.flows, strerror(-err));
-	else
-		say_verbose("sent %llu flow records in %llu IPFIX messages (%llu bytes) to %s",
-			    (unsigned long long)st.records, (unsigned long long)st.messages,
-			    (unsigned long long)st.bytes, ipfix_exporter_peer(out->exp));
-	out->sink.flows = 0;
-	return err;
-}
-
 /* ---- Reading ---- */
 
 /* One read of the current tables into the outputs. */
 static int read_once(struct report *r, const struct pin_maps *pm, struct outputs *out)
 {
 	struct snapshot_tables t;
-	int64_t start = mono_ns();
+	int64_t start = clock_now_ns(CLOCK_MONOTONIC);
 	char msg[PATH_MAX + 256] = "";
 	int err, werr;
 
-	err = round_begin(r->opts, out);
+	err = outputs_begin_round(r->opts, out);
 	if (err)
 		return err;
 	r->ec.out = out->out;
@@ -255,25 +70,25 @@ static int read_once(struct report *r, const struct pin_maps *pm, struct outputs
 	err = snapshot_tables_open_current(pm, &t);
 	if (err) {
 		tables_error(pm->dir, err);
-		round_abort(out);
+		outputs_abort_round(out);
 		return err;
 	}
 	err = report_run(r, &t, pm->fd[PIN_CLOCK], pm->ncpus);
 	snapshot_tables_close(&t);
 	if (err && !stop && !ferror(r->ec.out)) {
 		say_error("cannot read the maps at %s: %s", pm->dir, strerror(-err));
-		round_abort(out);
+		outputs_abort_round(out);
 		return err;
 	}
-	werr = ipfix_finish(out, r->sink_err, msg, sizeof(msg));
+	werr = outputs_finish_ipfix(out, r->sink_err, msg, sizeof(msg));
 	if (werr)
 		say_error("%s", msg);
 	msg[0] = '\0';
-	err = round_end(out, msg, sizeof(msg));
+	err = outputs_end_round(out, msg, sizeof(msg));
 	if (err && !stop)
 		say_error("%s", msg);
-	say_verbose("read and formatted in %.1f ms (%d possible CPUs)", (mono_ns() - start) / 1e6,
-		    pm->ncpus);
+	say_verbose("read and formatted in %.1f ms (%d possible CPUs)",
+		    (clock_now_ns(CLOCK_MONOTONIC) - start) / 1e6, pm->ncpus);
 	return err ? err : werr;
 }
 
@@ -362,7 +177,7 @@ static int drain_main(struct report *r, const struct reader_opts *o, struct outp
 {
 	char msg[PATH_MAX + 512] = "", amount[64];
 	struct snapshot_tables old;
-	int64_t t0 = mono_ns(), t1;
+	int64_t t0 = clock_now_ns(CLOCK_MONOTONIC), t1;
 	struct pin_maps pm;
 	int swapped, err, rerr, ierr, oerr;
 
@@ -376,42 +191,42 @@ static int drain_main(struct report *r, const struct reader_opts *o, struct outp
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	/* Outputs first: a bad --output leaves every counter where it is. */
-	err = round_begin(o, out);
+	err = outputs_begin_round(o, out);
 	if (err)
 		return err;
 	r->ec.out = out->out;
 	err = drain_tables(o->pin_path, &pm, &old, &swapped, msg, sizeof(msg));
 	if (err && !swapped) {
 		say_error("%s", msg);
-		round_abort(out);
+		outputs_abort_round(out);
 		return err;
 	}
 	if (err)
 		say_error("%s", msg); /* a partial swap: still exact, reported below */
-	t1 = mono_ns();
+	t1 = clock_now_ns(CLOCK_MONOTONIC);
 	rerr = report_run(r, &old, pm.fd[PIN_CLOCK], pm.ncpus);
 	snapshot_tables_close(&old);
 	pin_close(&pm);
 	if (rerr && !(out->out && ferror(out->out))) {
 		say_error("drained the tables at %s, but cannot read them: %s; this drain's counts "
 			  "are lost", o->pin_path, strerror(-rerr));
-		round_abort(out);
+		outputs_abort_round(out);
 		return rerr;
 	}
 	msg[0] = '\0';
-	ierr = ipfix_finish(out, r->sink_err, msg, sizeof(msg));
+	ierr = outputs_finish_ipfix(out, r->sink_err, msg, sizeof(msg));
 	if (ierr)
 		say_error("drained %s (%s), but %s; the flows not sent are lost", o->pin_path,
 			  drained_amount(r, amount, sizeof(amount)), msg);
 	msg[0] = '\0';
-	oerr = o->print ? round_end(out, msg, sizeof(msg)) : (round_abort(out), 0);
+	oerr = o->print ? outputs_end_round(out, msg, sizeof(msg)) : (outputs_abort_round(out), 0);
 	if (oerr)
 		say_error("drained %s (%s), but %s; this drain's report is lost%s", o->pin_path,
 			  drained_amount(r, amount, sizeof(amount)), msg,
 			  out->exp && !ierr ? " (the collector got its flows)" : "");
 	say_verbose("drained %s (%s): tables swapped in %.1f ms, reported in %.1f ms", o->pin_path,
 		    drained_amount(r, amount, sizeof(amount)), (t1 - t0) / 1e6,
-		    (mono_ns() - t1) / 1e6);
+		    (clock_now_ns(CLOCK_MONOTONIC) - t1) / 1e6);
 	return err ? err : ierr ? ierr : oerr;
 }
 
@@ -446,14 +261,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	say_init(READER_NAME, o.verbose);
-	nothing_drained = o.drain ? "; nothing was drained" : "";
+	out.nothing_drained = o.drain ? "; nothing was drained" : "";
 	if (resolve_interfaces(&o, &filter))
 		return EXIT_USAGE;
 	/* A closed pipe is a write error to report, not a silent death (after a drain's reset). */
 	if (o.drain || o.output)
 		signal(SIGPIPE, SIG_IGN);
 	/* The collector is checked before the maps: with --drain, before any reset. */
-	if (o.ipfix && open_ipfix(&o, &out))
+	if (o.ipfix && outputs_open_ipfix(&o, &out))
 		return 1;
 
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));

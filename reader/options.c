@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
-#include "ipfix.h"
+#include "export/ipfix.h"
 #include "xdpflow.h"
 #include "reader.h"
 

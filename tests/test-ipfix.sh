@@ -3,7 +3,7 @@
 # IPFIX export against real collectors on loopback: nfcapd/nfdump store and read back every flow, tshark decodes cleanly.
 #
 # Ground truth is a flow list this script generates (Python, below); the
-# exporter (reader/ipfix.c, driven by build/tools/ipfix_replay) sends it to
+# exporter (reader/export/ipfix.c, driven by build/tools/ipfix_replay) sends it to
 # nfcapd, and what nfdump reads back, and what tshark decodes from a capture
 # of the same messages, is compared field by field with that list.
 set -uo pipefail

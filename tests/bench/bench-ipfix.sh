@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: IPFIX export rate, 1,000,000 flows to a local UDP receiver (target: 1,000,000 records/s): reader/ipfix.c alone, and xdpflow-reader --ipfix from a pinned flow table.
+# make bench: IPFIX export rate, 1,000,000 flows to a local UDP receiver (target: 1,000,000 records/s): reader/export/ipfix.c alone, and xdpflow-reader --ipfix from a pinned flow table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -64,7 +64,7 @@ except OSError:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
 s.bind(("127.0.0.1", 0))
 open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
-rlen = (59, 83, 55, 79)  # record length of each template kind (reader/ipfix.h)
+rlen = (59, 83, 55, 79)  # record length of each template kind (reader/export/ipfix.h)
 msgs = recs = 0
 done = False
 def stop(*_):

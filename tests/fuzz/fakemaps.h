@@ -295,11 +295,4 @@ int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len)
 	return 0;
 }
 
-/* snapshot.c also opens the current tables from pins: never from a fuzz target. */
-int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer)
-{
-	(void)pm, (void)outer;
-	return -ENOSYS;
-}
-
 #endif /* XDPFLOW_FAKEMAPS_H */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the IPFIX collector string HOST[:PORT] / [IPV6][:PORT] (ipfix_parse_collector). */
-// links: reader/ipfix.c
+// links: reader/export/ipfix.c
 #include <errno.h>
 #include "fuzz.h"
-#include "ipfix.h"
+#include "export/ipfix.h"
 
 /*
  * The pure half of --ipfix: splitting the collector into host and port,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the IPFIX encoder and exporter fed random flows, every message decoded and compared. */
-// links: reader/ipfix.c
+// links: reader/export/ipfix.c
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "fuzz.h"
-#include "ipfix.h"
+#include "export/ipfix.h"
 
 /*
  * Two ways in, chosen by the first byte:

@@ -3,7 +3,7 @@
 // links: reader/options.c pin/cmdline.c
 #include <errno.h>
 #include "fuzz.h"
-#include "ipfix.h"
+#include "export/ipfix.h"
 #include "xdpflow.h"
 #include "reader.h"
 

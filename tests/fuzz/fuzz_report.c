@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the reader's report (every view, every format) over map records from the input. */
-// links: reader/report.c pin/read.c pin/keyhash.c pin/clock.c pin/topn.c pin/sources.c reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c pin/names.c reader/options.c pin/cmdline.c
+// links: reader/view/report.c reader/view/rates.c pin/read.c pin/keyhash.c pin/clock.c pin/topn.c pin/sources.c reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c pin/names.c reader/options.c pin/cmdline.c
 #include <ctype.h>
 #include <math.h>
 #include "fakemaps.h"
-#include "report.h"
+#include "view/report.h"
 
 /*
  * The maps hold whatever the input says (fakemaps.h); the options (format,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Test tool: export flows from a text list, or N generated ones, with reader/ipfix.c; also its rate benchmark. */
-// links: reader/ipfix.c
+// links: reader/export/ipfix.c
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipfix.h"
+#include "export/ipfix.h"
 
 static const char usage[] =
 	"Usage: ipfix_replay [OPTIONS] COLLECTOR (--flows FILE | --generate N)\n"

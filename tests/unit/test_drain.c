@@ -5,15 +5,15 @@
  * back; the sum of every drain must equal the frames run, exactly.  Also
  * the running totals of reader/promfile.c.
  */
-// links: reader/drain.c reader/promfile.c
+// links: reader/export/drain.c reader/export/promfile.c
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include "testlib.h"
-#include "drain.h"
+#include "export/drain.h"
 #include "xdpflow.h"
-#include "promfile.h"
+#include "export/promfile.h"
 
 #define N_IP_FLOWS 600 /* more than the 256 cache slots: evictions all the time */
 #define N_FRAMES (N_IP_FLOWS + 3) /* and ARP, a malformed IPv4 and a malformed IPv6 frame */

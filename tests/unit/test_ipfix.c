@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit test of reader/ipfix.c: encode flows, decode them with an independent IPFIX decoder, compare. */
-// links: reader/ipfix.c
+// links: reader/export/ipfix.c
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipfix.h"
+#include "export/ipfix.h"
 #include "testlib.h"
 
 /* One PASS/FAIL line: why is NULL when the check passed. */

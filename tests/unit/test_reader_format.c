@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
-// links: reader/format_util.c reader/format_json.c reader/format_csv.c reader/format_table.c reader/format_prom.c reader/options.c
+// links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/options.c
 #include "testlib.h"
-#include "format.h"
+#include "format/format.h"
 #include "xdpflow.h"
 
 /* Output of fn(f) as a string (caller frees). */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The reader's JSON emitter: one object per read, streamed, one list item per line. */
 #include <arpa/inet.h>
-#include "format.h"
+#include "format/format.h"
 #include "xdpflow.h"
 
 static void key(FILE *f, const char *name)

@@ -5,7 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
-#include "format.h"
+#include "format/format.h"
 #include "xdpflow.h"
 
 struct family_desc {

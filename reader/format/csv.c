@@ -5,7 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
-#include "format.h"
+#include "format/format.h"
 #include "xdpflow.h"
 
 static const char *const headers[VIEW_COUNT] = {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* --ipfix: the reader's flows as IPFIX records (reader/ipfix.c sends them). */
+/* --ipfix: the reader's flows as IPFIX records (export/ipfix.c sends them). */
 #include <arpa/inet.h>
 #include <string.h>
-#include "export.h"
+#include "export/ipfix_sink.h"
 
 static uint64_t wall_ms(const struct flow_clock *clk, uint64_t jiffies, int64_t read_wall_ns)
 {

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* One read of the xdpflow maps turned into the views asked for: totals, protocols, sources, flows. */
+/* xdpflow-reader: one read of the maps turned into the views asked for: totals, protocols, sources, flows. */
 #ifndef XDPFLOW_REPORT_H
 #define XDPFLOW_REPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "format.h"
+#include "format/format.h"
+#include "view/rates.h"
 #include "xdpflow.h"
 #include "reader.h"
 
@@ -26,24 +27,6 @@ static inline bool iface_filter_match(const struct iface_filter *f, __u32 ifinde
 			return true;
 	return false;
 }
-
-/*
- * --watch: every row's counts at the previous read, to compute per-second
- * rates.  Lives only in this process; with flows it holds one entry per
- * flow read (about 130 bytes each, twice).
- */
-struct rate_memory {
-	struct keyhash prev, cur;
-	int64_t prev_ns, cur_ns; /* CLOCK_MONOTONIC of the reads */
-	bool have_prev;
-};
-
-int rate_memory_init(struct rate_memory *rm);
-void rate_memory_free(struct rate_memory *rm);
-
-/* Rate of one row (tag: which view; id: up to 44 bytes naming the row). */
-void rate_track(struct rate_memory *rm, __u8 tag, const void *id, size_t len, __u64 packets,
-		__u64 bytes, struct rate *out);
 
 /*
  * Where every flow goes besides the printed views (--ipfix): called once

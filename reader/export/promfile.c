@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "promfile.h"
+#include "export/promfile.h"
 
 static struct prom_family *family_get(struct prom_text *t, const char *name, size_t len)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* --output FILE: write a hidden temporary file next to FILE, then fsync and rename it over FILE. */
-#ifndef XDPFLOW_OUTPUT_H
-#define XDPFLOW_OUTPUT_H
+#ifndef XDPFLOW_OUTFILE_H
+#define XDPFLOW_OUTFILE_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -41,4 +41,4 @@ int out_file_commit(struct out_file *o, char *msg, size_t msglen);
 /* Remove the temporary file; FILE stays as it was.  Safe on a closed out_file. */
 void out_file_abort(struct out_file *o);
 
-#endif /* XDPFLOW_OUTPUT_H */
+#endif /* XDPFLOW_OUTFILE_H */

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipfix.h"
+#include "export/ipfix.h"
 
 /* IANA information element ids. */
 enum {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "drain.h"
+#include "export/drain.h"
 
 /* The order is the guarantee: see drain.h and docs/DESIGN.md. */
 static const enum pin_map_id swap_order[3] = { PIN_FLOWCACHE, PIN_FLOWS, PIN_STATS };

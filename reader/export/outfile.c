@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "output.h"
+#include "export/outfile.h"
 
 #define OUT_BUF_SIZE (256 * 1024)
 

@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-#include "format.h"
+#include "format/format.h"
 #include "xdpflow.h"
 
 #define MAX_COLS 13

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* --ipfix: the reader's flows as IPFIX records (reader/ipfix.c sends them). */
+/* --ipfix: the reader's flows as IPFIX records (export/ipfix.c sends them). */
 #ifndef XDPFLOW_EXPORT_H
 #define XDPFLOW_EXPORT_H
 
 #include <stdint.h>
 #include "xdpflow.h"
-#include "ipfix.h"
+#include "export/ipfix.h"
 
 /*
  * One flow as an IPFIX record: addresses as in the key, ports in host
