@@ -1,93 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
-/* IPFIX (RFC 7011) flow export over UDP: message encoding and a batching sendmmsg exporter. */
-#include <arpa/inet.h>
+/* IPFIX (RFC 7011) messages: the table of information elements xdpflow sends, and the pure encoder. */
 #include <endian.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "export/ipfix.h"
 
-/* IANA information element ids. */
-enum {
-	IE_OCTET_DELTA = 1,
-	IE_PACKET_DELTA = 2,
-	IE_PROTOCOL = 4,
-	IE_TCP_FLAGS = 6,
-	IE_SRC_PORT = 7,
-	IE_SRC_V4 = 8,
-	IE_INGRESS_IF = 10,
-	IE_DST_PORT = 11,
-	IE_DST_V4 = 12,
-	IE_SRC_V6 = 27,
-	IE_DST_V6 = 28,
-	IE_ICMP_V4 = 32,
-	IE_OCTET_TOTAL = 85,
-	IE_PACKET_TOTAL = 86,
-	IE_ICMP_V6 = 139,
-	IE_START_MS = 152,
-	IE_END_MS = 153,
-	IE_L2_OCTET_DELTA = 352,
-	IE_L2_OCTET_TOTAL = 353,
-};
-
-/* Placeholders in the field lists, replaced by the mode's counter IEs. */
-enum { IE_PACKETS = 0xfff0, IE_OCTETS, IE_L2_OCTETS };
-
-struct field_spec {
-	uint16_t id, len;
-};
+#define FIELD(iana_name, iana_id, octets, member) \
+	{ .name = iana_name, .id = iana_id, .len = octets, \
+	  .offset = offsetof(struct ipfix_flow, member), \
+	  .width = sizeof(((struct ipfix_flow *)0)->member) }
+#define COUNTER(delta_name, delta_id, total_name_, total_id_, member) \
+	{ .name = delta_name, .id = delta_id, .total_name = total_name_, .total_id = total_id_, \
+	  .len = 8, .offset = offsetof(struct ipfix_flow, member), \
+	  .width = sizeof(((struct ipfix_flow *)0)->member) }
 
 /*
- * Field order of each template; write_record() below writes the same
- * order.  The unit test decodes records through the templates on the
- * wire, so the two cannot drift apart unnoticed.
+ * Every information element xdpflow sends, each declared here once: its
+ * IANA name and number, its length on the wire, and the member of struct
+ * ipfix_flow it carries (an address's bytes as they are, a number in
+ * network byte order).  A counter has a delta and a total element; a
+ * message uses one mode's (drains send deltas).
  */
-static const struct field_spec fields_v4[] = {
-	{ IE_SRC_V4, 4 },   { IE_DST_V4, 4 },	 { IE_SRC_PORT, 2 },   { IE_DST_PORT, 2 },
-	{ IE_PROTOCOL, 1 }, { IE_TCP_FLAGS, 2 }, { IE_INGRESS_IF, 4 }, { IE_PACKETS, 8 },
-	{ IE_OCTETS, 8 },   { IE_L2_OCTETS, 8 }, { IE_START_MS, 8 },   { IE_END_MS, 8 },
-};
-static const struct field_spec fields_v6[] = {
-	{ IE_SRC_V6, 16 },  { IE_DST_V6, 16 },	 { IE_SRC_PORT, 2 },   { IE_DST_PORT, 2 },
-	{ IE_PROTOCOL, 1 }, { IE_TCP_FLAGS, 2 }, { IE_INGRESS_IF, 4 }, { IE_PACKETS, 8 },
-	{ IE_OCTETS, 8 },   { IE_L2_OCTETS, 8 }, { IE_START_MS, 8 },   { IE_END_MS, 8 },
-};
-static const struct field_spec fields_icmp4[] = {
-	{ IE_SRC_V4, 4 },     { IE_DST_V4, 4 },	 { IE_ICMP_V4, 2 }, { IE_PROTOCOL, 1 },
-	{ IE_INGRESS_IF, 4 }, { IE_PACKETS, 8 }, { IE_OCTETS, 8 },  { IE_L2_OCTETS, 8 },
-	{ IE_START_MS, 8 },   { IE_END_MS, 8 },
-};
-static const struct field_spec fields_icmp6[] = {
-	{ IE_SRC_V6, 16 },    { IE_DST_V6, 16 }, { IE_ICMP_V6, 2 }, { IE_PROTOCOL, 1 },
-	{ IE_INGRESS_IF, 4 }, { IE_PACKETS, 8 }, { IE_OCTETS, 8 },  { IE_L2_OCTETS, 8 },
-	{ IE_START_MS, 8 },   { IE_END_MS, 8 },
-};
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct {
-	const struct field_spec *fields;
-	uint16_t count;
-	uint16_t record_len;
-} templates[IPFIX_TMPL_KINDS] = {
-	[IPFIX_TMPL_V4] = { fields_v4, ARRAY_SIZE(fields_v4), 4 + 4 + 2 + 2 + 1 + 2 + 4 + 40 },
-	[IPFIX_TMPL_V6] = { fields_v6, ARRAY_SIZE(fields_v6), 16 + 16 + 2 + 2 + 1 + 2 + 4 + 40 },
-	[IPFIX_TMPL_ICMP4] = { fields_icmp4, ARRAY_SIZE(fields_icmp4), 4 + 4 + 2 + 1 + 4 + 40 },
-	[IPFIX_TMPL_ICMP6] = { fields_icmp6, ARRAY_SIZE(fields_icmp6), 16 + 16 + 2 + 1 + 4 + 40 },
+const struct ipfix_field ipfix_fields[IPFIX_FIELDS] = {
+	[IPFIX_F_SRC4] = FIELD("sourceIPv4Address", 8, 4, src),
+	[IPFIX_F_DST4] = FIELD("destinationIPv4Address", 12, 4, dst),
+	[IPFIX_F_SRC6] = FIELD("sourceIPv6Address", 27, 16, src),
+	[IPFIX_F_DST6] = FIELD("destinationIPv6Address", 28, 16, dst),
+	[IPFIX_F_SPORT] = FIELD("sourceTransportPort", 7, 2, sport),
+	[IPFIX_F_DPORT] = FIELD("destinationTransportPort", 11, 2, dport),
+	[IPFIX_F_ICMP4] = FIELD("icmpTypeCodeIPv4", 32, 2, dport),
+	[IPFIX_F_ICMP6] = FIELD("icmpTypeCodeIPv6", 139, 2, dport),
+	[IPFIX_F_PROTO] = FIELD("protocolIdentifier", 4, 1, proto),
+	/* unsigned16 since RFC 7125 */
+	[IPFIX_F_TCP_FLAGS] = FIELD("tcpControlBits", 6, 2, tcp_flags),
+	[IPFIX_F_INGRESS] = FIELD("ingressInterface", 10, 4, ingress_ifindex),
+	[IPFIX_F_PACKETS] = COUNTER("packetDeltaCount", 2, "packetTotalCount", 86, packets),
+	[IPFIX_F_OCTETS] = COUNTER("octetDeltaCount", 1, "octetTotalCount", 85, ip_bytes),
+	[IPFIX_F_L2_OCTETS] = COUNTER("layer2OctetDeltaCount", 352, "layer2OctetTotalCount", 353,
+				      l2_bytes),
+	[IPFIX_F_START] = FIELD("flowStartMilliseconds", 152, 8, start_ms),
+	[IPFIX_F_END] = FIELD("flowEndMilliseconds", 153, 8, end_ms),
 };
 
-static inline uint8_t *put8(uint8_t *p, uint8_t v)
+#define COUNTERS IPFIX_F_PACKETS, IPFIX_F_OCTETS, IPFIX_F_L2_OCTETS, IPFIX_F_START, IPFIX_F_END
+
+/*
+ * The four templates, by kind; ICMP flows have their own, with the
+ * type/code element instead of ports and TCP flags, so a collector never
+ * sees a type/code disguised as a port.
+ */
+/* A template's fields, and their number counted from the list. */
+#define TEMPLATE(...) { sizeof((const uint8_t[]){ __VA_ARGS__ }), { __VA_ARGS__ } }
+
+const struct ipfix_template ipfix_templates[IPFIX_TMPL_KINDS] = {
+	[IPFIX_TMPL_V4] = TEMPLATE(IPFIX_F_SRC4, IPFIX_F_DST4, IPFIX_F_SPORT, IPFIX_F_DPORT,
+				   IPFIX_F_PROTO, IPFIX_F_TCP_FLAGS, IPFIX_F_INGRESS, COUNTERS),
+	[IPFIX_TMPL_V6] = TEMPLATE(IPFIX_F_SRC6, IPFIX_F_DST6, IPFIX_F_SPORT, IPFIX_F_DPORT,
+				   IPFIX_F_PROTO, IPFIX_F_TCP_FLAGS, IPFIX_F_INGRESS, COUNTERS),
+	[IPFIX_TMPL_ICMP4] = TEMPLATE(IPFIX_F_SRC4, IPFIX_F_DST4, IPFIX_F_ICMP4, IPFIX_F_PROTO,
+				      IPFIX_F_INGRESS, COUNTERS),
+	[IPFIX_TMPL_ICMP6] = TEMPLATE(IPFIX_F_SRC6, IPFIX_F_DST6, IPFIX_F_ICMP6, IPFIX_F_PROTO,
+				      IPFIX_F_INGRESS, COUNTERS),
+};
+
+uint16_t ipfix_field_ie(const struct ipfix_field *f, bool delta)
 {
-	*p = v;
-	return p + 1;
+	return delta || !f->total_id ? f->id : f->total_id;
+}
+
+uint16_t ipfix_template_record_len(enum ipfix_template_kind kind)
+{
+	const struct ipfix_template *t = &ipfix_templates[kind];
+	uint16_t len = 0;
+	int i;
+
+	for (i = 0; i < t->count; i++)
+		len += ipfix_fields[t->fields[i]].len;
+	return len;
 }
 
 static inline uint8_t *put16(uint8_t *p, uint16_t v)
@@ -111,10 +102,47 @@ static inline uint8_t *put64(uint8_t *p, uint64_t v)
 	return p + sizeof(v);
 }
 
-static inline uint8_t *putbytes(uint8_t *p, const uint8_t *src, size_t len)
+/* The member a field carries, as a number (members of 1, 2, 4 or 8 bytes). */
+static uint64_t member_value(const struct ipfix_flow *flow, const struct ipfix_field *f)
 {
-	memcpy(p, src, len);
-	return p + len;
+	const uint8_t *m = (const uint8_t *)flow + f->offset;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (f->width) {
+	case 1:
+		return *m;
+	case 2:
+		memcpy(&v16, m, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, m, 4);
+		return v32;
+	default:
+		memcpy(&v64, m, 8);
+		return v64;
+	}
+}
+
+/* One field of a record: an address's bytes as they are, a number big-endian in len octets. */
+static uint8_t *put_field(uint8_t *p, const struct ipfix_field *f, const struct ipfix_flow *flow)
+{
+	if (f->width > 8) {
+		memcpy(p, (const uint8_t *)flow + f->offset, f->len);
+		return p + f->len;
+	}
+	switch (f->len) {
+	case 1:
+		*p = (uint8_t)member_value(flow, f);
+		return p + 1;
+	case 2:
+		return put16(p, (uint16_t)member_value(flow, f));
+	case 4:
+		return put32(p, (uint32_t)member_value(flow, f));
+	default:
+		return put64(p, member_value(flow, f));
+	}
 }
 
 static enum ipfix_template_kind template_kind(const struct ipfix_flow *flow)
@@ -131,7 +159,7 @@ uint16_t ipfix_template_id(const struct ipfix_flow *flow, bool delta)
 
 uint16_t ipfix_record_len(const struct ipfix_flow *flow)
 {
-	return templates[template_kind(flow)].record_len;
+	return ipfix_template_record_len(template_kind(flow));
 }
 
 void ipfix_msg_begin(struct ipfix_msg *msg, uint8_t *buf, uint32_t cap, uint32_t odid, bool delta)
@@ -162,87 +190,42 @@ static void close_set(struct ipfix_msg *msg)
 	msg->set_id = 0;
 }
 
-static uint16_t counter_ie(uint16_t id, bool delta)
-{
-	switch (id) {
-	case IE_PACKETS:
-		return delta ? IE_PACKET_DELTA : IE_PACKET_TOTAL;
-	case IE_OCTETS:
-		return delta ? IE_OCTET_DELTA : IE_OCTET_TOTAL;
-	case IE_L2_OCTETS:
-		return delta ? IE_L2_OCTET_DELTA : IE_L2_OCTET_TOTAL;
-	default:
-		return id;
-	}
-}
-
 int ipfix_msg_add_templates(struct ipfix_msg *msg)
 {
 	bool delta = msg->template_base == IPFIX_TEMPLATE_ID_DELTA;
 	uint32_t need = IPFIX_SET_HEADER_LEN;
-	uint8_t *start, *p;
+	const struct ipfix_template *t;
+	uint8_t *p;
+	int k, i;
 
-	for (int k = 0; k < IPFIX_TMPL_KINDS; k++)
-		need += 4 + 4 * templates[k].count;
+	for (k = 0; k < IPFIX_TMPL_KINDS; k++)
+		need += 4 + 4 * ipfix_templates[k].count;
 	close_set(msg);
 	if (msg->len + need > msg->cap)
 		return -ENOSPC;
-
-	start = msg->buf + msg->len;
-	p = put16(start, IPFIX_SET_TEMPLATE);
+	p = put16(msg->buf + msg->len, IPFIX_SET_TEMPLATE);
 	p = put16(p, need);
-	for (int k = 0; k < IPFIX_TMPL_KINDS; k++) {
+	for (k = 0; k < IPFIX_TMPL_KINDS; k++) {
+		t = &ipfix_templates[k];
 		p = put16(p, msg->template_base + k);
-		p = put16(p, templates[k].count);
-		for (int i = 0; i < templates[k].count; i++) {
-			p = put16(p, counter_ie(templates[k].fields[i].id, delta));
-			p = put16(p, templates[k].fields[i].len);
+		p = put16(p, t->count);
+		for (i = 0; i < t->count; i++) {
+			p = put16(p, ipfix_field_ie(&ipfix_fields[t->fields[i]], delta));
+			p = put16(p, ipfix_fields[t->fields[i]].len);
 		}
 	}
 	msg->len += need;
 	return 0;
 }
 
-static uint8_t *write_counters(uint8_t *p, const struct ipfix_flow *flow)
+/* A data record, field by field as its template lists them. */
+static void write_record(uint8_t *p, enum ipfix_template_kind kind, const struct ipfix_flow *flow)
 {
-	p = put64(p, flow->packets);
-	p = put64(p, flow->ip_bytes);
-	p = put64(p, flow->l2_bytes);
-	p = put64(p, flow->start_ms);
-	return put64(p, flow->end_ms);
-}
+	const struct ipfix_template *t = &ipfix_templates[kind];
+	int i;
 
-static uint8_t *write_record(uint8_t *p, enum ipfix_template_kind kind,
-			     const struct ipfix_flow *flow)
-{
-	switch (kind) {
-	case IPFIX_TMPL_V4:
-	case IPFIX_TMPL_V6: {
-		size_t alen = kind == IPFIX_TMPL_V4 ? 4 : 16;
-
-		p = putbytes(p, flow->src, alen);
-		p = putbytes(p, flow->dst, alen);
-		p = put16(p, flow->sport);
-		p = put16(p, flow->dport);
-		p = put8(p, flow->proto);
-		p = put16(p, flow->tcp_flags);
-		break;
-	}
-	case IPFIX_TMPL_ICMP4:
-	case IPFIX_TMPL_ICMP6: {
-		size_t alen = kind == IPFIX_TMPL_ICMP4 ? 4 : 16;
-
-		p = putbytes(p, flow->src, alen);
-		p = putbytes(p, flow->dst, alen);
-		p = put16(p, flow->dport); /* type << 8 | code, as the IE wants */
-		p = put8(p, flow->proto);
-		break;
-	}
-	default:
-		return p;
-	}
-	p = put32(p, flow->ingress_ifindex);
-	return write_counters(p, flow);
+	for (i = 0; i < t->count; i++)
+		p = put_field(p, &ipfix_fields[t->fields[i]], flow);
 }
 
 int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
@@ -255,7 +238,7 @@ int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
 		return -EINVAL;
 	kind = template_kind(flow);
 	id = msg->template_base + kind;
-	rlen = templates[kind].record_len;
+	rlen = ipfix_template_record_len(kind);
 	need = rlen + (msg->set_id == id ? 0 : IPFIX_SET_HEADER_LEN);
 	if (msg->len + need > msg->cap)
 		return -ENOSPC;
@@ -280,425 +263,4 @@ uint32_t ipfix_msg_end(struct ipfix_msg *msg, uint32_t export_time, uint32_t seq
 	put32(msg->buf + 4, export_time);
 	put32(msg->buf + 8, sequence);
 	return msg->len;
-}
-
-/* ---- Exporter ---- */
-
-/* Messages per sendmmsg call: about 90 KB at the default size. */
-#define IPFIX_BATCH 64
-
-struct ipfix_exporter {
-	int fd;
-	struct ipfix_options opts; /* defaults filled in */
-	uint32_t sequence;
-	struct ipfix_msg cur;
-	bool cur_open;
-	unsigned int queued; /* finished messages in bufs[0..queued) */
-	uint32_t queued_records[IPFIX_BATCH];
-	bool templates_sent;
-	uint64_t last_template_ns; /* CLOCK_MONOTONIC */
-	uint32_t msgs_since_template;
-	uint64_t pace_start_ns; /* CLOCK_MONOTONIC of the first paced send */
-	uint64_t pace_records; /* records sent since pace_start_ns */
-	struct ipfix_stats stats;
-	char peer[INET6_ADDRSTRLEN + 16];
-	uint8_t *bufs; /* IPFIX_BATCH buffers of opts.mtu bytes */
-	struct iovec iov[IPFIX_BATCH];
-	struct mmsghdr mmsg[IPFIX_BATCH];
-};
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-static int split_collector(const char *spec, char *host, size_t hostlen, char *port,
-			   size_t portlen, char *msg, size_t msglen)
-{
-	const char *h = spec, *p = NULL, *colon;
-	size_t hlen;
-
-	if (!spec || !*spec) {
-		snprintf(msg, msglen,
-			 "IPFIX collector is empty: give HOST, HOST:PORT or [IPV6]:PORT");
-		return -EINVAL;
-	}
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-
-		if (!end || end == spec + 1 || (end[1] && end[1] != ':')) {
-			snprintf(
-				msg, msglen,
-				"IPFIX collector \"%s\": bad IPv6 form, write [IPV6] or [IPV6]:PORT",
-				spec);
-			return -EINVAL;
-		}
-		h = spec + 1;
-		hlen = end - h;
-		if (end[1] == ':')
-			p = end + 2;
-	} else {
-		colon = strchr(spec, ':');
-		if (colon && strchr(colon + 1, ':'))
-			colon = NULL; /* a bare IPv6 address: no port */
-		hlen = colon ? (size_t)(colon - spec) : strlen(spec);
-		if (colon)
-			p = colon + 1;
-	}
-	if (!hlen) {
-		snprintf(msg, msglen, "IPFIX collector \"%s\": host missing, write HOST:PORT",
-			 spec);
-		return -EINVAL;
-	}
-	if (p) {
-		unsigned long v = all_digits(p) && strlen(p) <= 5 ? strtoul(p, NULL, 10) : 0;
-
-		if (v < 1 || v > 65535) {
-			snprintf(msg, msglen,
-				 "IPFIX collector \"%s\": port \"%s\" is not a number 1-65535",
-				 spec, p);
-			return -EINVAL;
-		}
-	}
-	if (hlen >= hostlen || portlen < 6) {
-		snprintf(msg, msglen, "IPFIX collector \"%s\": host name too long", spec);
-		return -EINVAL;
-	}
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (p)
-		snprintf(port, portlen, "%lu", strtoul(p, NULL, 10));
-	else
-		snprintf(port, portlen, "%d", IPFIX_DEFAULT_PORT);
-	return 0;
-}
-
-int ipfix_parse_collector(const char *spec, char *host, size_t hostlen, char *port, size_t portlen,
-			  char *msg, size_t msglen)
-{
-	int err = split_collector(spec, host, hostlen, port, portlen, msg, msglen);
-
-	/* The spec is echoed: whatever it holds, the reason stays one printable line. */
-	for (char *c = msg; err && msglen && *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	return err;
-}
-
-static int check_options(const struct ipfix_options *in, struct ipfix_options *out, char *msg,
-			 size_t msglen)
-{
-	static const struct ipfix_options defaults;
-
-	*out = in ? *in : defaults;
-	if (!out->mtu)
-		out->mtu = IPFIX_DEFAULT_MTU;
-	if (!out->template_interval_s)
-		out->template_interval_s = IPFIX_DEFAULT_TEMPLATE_INTERVAL_S;
-	if (!out->template_every_msgs)
-		out->template_every_msgs = IPFIX_DEFAULT_TEMPLATE_EVERY_MSGS;
-	if (!out->max_records_per_s)
-		out->max_records_per_s = IPFIX_DEFAULT_MAX_RATE;
-	if (out->mtu < IPFIX_MIN_MTU || out->mtu > IPFIX_MAX_MTU) {
-		snprintf(msg, msglen, "IPFIX message size %u is out of range: give %d to %d bytes",
-			 out->mtu, IPFIX_MIN_MTU, IPFIX_MAX_MTU);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* First address getaddrinfo gives that takes a connected UDP socket. */
-static int connect_collector(const char *host, const char *port, const char *spec, char *peer,
-			     size_t peerlen, char *msg, size_t msglen)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_protocol = IPPROTO_UDP,
-		.ai_flags = AI_NUMERICSERV,
-	};
-	struct addrinfo *res, *ai;
-	int fd = -1, err = 0, gai;
-
-	gai = getaddrinfo(host, port, &hints, &res);
-	if (gai) {
-		snprintf(msg, msglen, "IPFIX collector \"%s\": cannot resolve \"%s\": %s", spec,
-			 host, gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
-		return -EHOSTUNREACH;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0) {
-			err = -errno;
-			continue;
-		}
-		if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
-			break;
-		err = -errno;
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0) {
-		char addr[INET6_ADDRSTRLEN] = "?";
-		const void *a =
-			ai->ai_family == AF_INET6 ?
-				(const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr :
-				(const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-
-		inet_ntop(ai->ai_family, a, addr, sizeof(addr));
-		snprintf(peer, peerlen, "%s port %s", addr, port);
-	} else {
-		snprintf(msg, msglen, "IPFIX collector \"%s\": cannot open a UDP socket to it: %s",
-			 spec, strerror(-err));
-	}
-	freeaddrinfo(res);
-	return fd >= 0 ? fd : err;
-}
-
-static int exporter_open(struct ipfix_exporter **expp, const char *host, const char *port,
-			 const char *spec, const struct ipfix_options *opts, char *msg,
-			 size_t msglen)
-{
-	struct ipfix_exporter *exp;
-	int err;
-
-	*expp = NULL;
-	exp = calloc(1, sizeof(*exp));
-	if (!exp) {
-		snprintf(msg, msglen, "IPFIX exporter: out of memory");
-		return -ENOMEM;
-	}
-	err = check_options(opts, &exp->opts, msg, msglen);
-	if (err)
-		goto fail;
-	exp->bufs = malloc((size_t)IPFIX_BATCH * exp->opts.mtu);
-	if (!exp->bufs) {
-		snprintf(msg, msglen, "IPFIX exporter: out of memory");
-		err = -ENOMEM;
-		goto fail;
-	}
-	exp->fd = connect_collector(host, port, spec, exp->peer, sizeof(exp->peer), msg, msglen);
-	if (exp->fd < 0) {
-		err = exp->fd;
-		goto fail;
-	}
-	exp->sequence = exp->opts.first_sequence;
-	for (int i = 0; i < IPFIX_BATCH; i++) {
-		exp->iov[i].iov_base = exp->bufs + (size_t)i * exp->opts.mtu;
-		exp->mmsg[i].msg_hdr.msg_iov = &exp->iov[i];
-		exp->mmsg[i].msg_hdr.msg_iovlen = 1;
-	}
-	*expp = exp;
-	return 0;
-fail:
-	free(exp->bufs);
-	free(exp);
-	return err;
-}
-
-int ipfix_exporter_open(struct ipfix_exporter **expp, const char *collector,
-			const struct ipfix_options *opts, char *msg, size_t msglen)
-{
-	char host[256], port[8];
-	int err;
-
-	*expp = NULL;
-	err = ipfix_parse_collector(collector, host, sizeof(host), port, sizeof(port), msg, msglen);
-	if (err)
-		return err;
-	return exporter_open(expp, host, port, collector, opts, msg, msglen);
-}
-
-int ipfix_exporter_open_host(struct ipfix_exporter **expp, const char *host, uint16_t port,
-			     const struct ipfix_options *opts, char *msg, size_t msglen)
-{
-	char portstr[8];
-
-	*expp = NULL;
-	if (!host || !*host) {
-		snprintf(msg, msglen, "IPFIX collector host is empty");
-		return -EINVAL;
-	}
-	snprintf(portstr, sizeof(portstr), "%u", port ? port : IPFIX_DEFAULT_PORT);
-	return exporter_open(expp, host, portstr, host, opts, msg, msglen);
-}
-
-/* Sleeps until sending this batch keeps the average at or under max_records_per_s. */
-static void pace(struct ipfix_exporter *exp)
-{
-	uint64_t now = monotonic_ns(), due;
-
-	if (exp->opts.max_records_per_s == IPFIX_UNPACED)
-		return;
-	if (!exp->pace_start_ns)
-		exp->pace_start_ns = now;
-	due = exp->pace_start_ns + exp->pace_records * 1000000000ull / exp->opts.max_records_per_s;
-	if (due > now) {
-		struct timespec ts = { .tv_sec = (due - now) / 1000000000ull,
-				       .tv_nsec = (due - now) % 1000000000ull };
-
-		while (nanosleep(&ts, &ts) && errno == EINTR)
-			;
-	} else if (now - due > 1000000000ull) {
-		/* After a long pause do not make up for lost time in one burst. */
-		exp->pace_start_ns = now;
-		exp->pace_records = 0;
-	}
-	for (unsigned int i = 0; i < exp->queued; i++)
-		exp->pace_records += exp->queued_records[i];
-}
-
-/* Sends every finished message; what a failed send leaves behind is dropped, not resent. */
-static int send_queued(struct ipfix_exporter *exp)
-{
-	unsigned int done = 0;
-	int err = 0, retries = 0;
-
-	pace(exp);
-	while (done < exp->queued) {
-		int n = sendmmsg(exp->fd, exp->mmsg + done, exp->queued - done, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* A full device queue clears quickly; give it a few chances. */
-			if ((errno == ENOBUFS || errno == EAGAIN) && retries++ < 100) {
-				nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
-				continue;
-			}
-			err = -errno;
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			exp->stats.messages++;
-			exp->stats.bytes += exp->mmsg[done + i].msg_len;
-			exp->stats.records += exp->queued_records[done + i];
-		}
-		done += n;
-	}
-	exp->queued = 0;
-	return err;
-}
-
-static bool templates_due(struct ipfix_exporter *exp, uint64_t now_ns)
-{
-	return !exp->templates_sent || exp->msgs_since_template >= exp->opts.template_every_msgs ||
-	       now_ns - exp->last_template_ns >= exp->opts.template_interval_s * 1000000000ull;
-}
-
-static void begin_message(struct ipfix_exporter *exp)
-{
-	uint64_t now = monotonic_ns();
-
-	ipfix_msg_begin(&exp->cur, exp->iov[exp->queued].iov_base, exp->opts.mtu, exp->opts.odid,
-			exp->opts.delta);
-	if (templates_due(exp, now)) {
-		/* Cannot fail: IPFIX_MIN_MTU leaves room for them and a record. */
-		ipfix_msg_add_templates(&exp->cur);
-		exp->templates_sent = true;
-		exp->last_template_ns = now;
-		exp->msgs_since_template = 0;
-		exp->stats.template_messages++;
-	}
-	exp->msgs_since_template++;
-	exp->cur_open = true;
-}
-
-/* Finishes the open message into the queue and sends the queue when it is full (or force). */
-static int end_message(struct ipfix_exporter *exp, bool force)
-{
-	if (exp->cur_open) {
-		uint32_t len = ipfix_msg_end(&exp->cur, time(NULL), exp->sequence);
-
-		exp->sequence += exp->cur.records;
-		exp->queued_records[exp->queued] = exp->cur.records;
-		exp->iov[exp->queued].iov_len = len;
-		exp->queued++;
-		exp->cur_open = false;
-	}
-	if (exp->queued == IPFIX_BATCH || (force && exp->queued))
-		return send_queued(exp);
-	return 0;
-}
-
-int ipfix_exporter_add(struct ipfix_exporter *exp, const struct ipfix_flow *flow)
-{
-	int err;
-
-	if (flow->family != 4 && flow->family != 6)
-		return -EINVAL;
-	if (!exp->cur_open)
-		begin_message(exp);
-	err = ipfix_msg_add_flow(&exp->cur, flow);
-	if (err != -ENOSPC)
-		return err;
-	err = end_message(exp, false);
-	begin_message(exp);
-	/* An empty message always has room for one record. */
-	ipfix_msg_add_flow(&exp->cur, flow);
-	return err;
-}
-
-int ipfix_exporter_probe(struct ipfix_exporter *exp, int timeout_ms, char *msg, size_t msglen)
-{
-	struct pollfd pfd = { .fd = exp->fd, .events = POLLERR };
-	socklen_t len = sizeof(int);
-	int err, soerr = 0;
-
-	if (!exp->cur_open)
-		begin_message(exp);
-	err = end_message(exp, true);
-	/* Pacing starts with the first data: the wait below is no credit for a burst. */
-	exp->pace_start_ns = 0;
-	exp->pace_records = 0;
-	/* An error already queued, or one that arrives within the timeout. */
-	if (!err && poll(&pfd, 1, timeout_ms) > 0 && (pfd.revents & POLLERR) &&
-	    !getsockopt(exp->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) && soerr)
-		err = -soerr;
-	if (err)
-		snprintf(msg, msglen, "IPFIX collector %s does not take messages: %s%s", exp->peer,
-			 strerror(-err),
-			 err == -ECONNREFUSED ? " (nothing listens on that port)" : "");
-	return err;
-}
-
-int ipfix_exporter_flush(struct ipfix_exporter *exp)
-{
-	return end_message(exp, true);
-}
-
-void ipfix_exporter_get_stats(const struct ipfix_exporter *exp, struct ipfix_stats *stats)
-{
-	*stats = exp->stats;
-}
-
-const char *ipfix_exporter_peer(const struct ipfix_exporter *exp)
-{
-	return exp->peer;
-}
-
-int ipfix_exporter_close(struct ipfix_exporter *exp)
-{
-	int err;
-
-	if (!exp)
-		return 0;
-	err = ipfix_exporter_flush(exp);
-	close(exp->fd);
-	free(exp->bufs);
-	free(exp);
-	return err;
 }

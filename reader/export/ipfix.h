@@ -14,25 +14,15 @@
  * seconds, sequence number, observation domain ID), then sets.  Data sets
  * follow the records without padding.
  *
- * Four data templates per counter mode.  ICMP flows get templates of
- * their own that carry icmpTypeCodeIPv4 (32) / icmpTypeCodeIPv6 (139)
- * instead of the two ports and tcpControlBits, so a collector never sees
- * a type/code disguised as a port:
- *
- *   id (delta/total)  used for                      fields (IE id, octets)
- *   256 / 260         IPv4, any protocol but ICMP   8/4 12/4 7/2 11/2 4/1 6/2 10/4 C
- *   257 / 261         IPv6, any protocol but ICMPv6 27/16 28/16 7/2 11/2 4/1 6/2 10/4 C
- *   258 / 262         IPv4 ICMP (protocol 1)        8/4 12/4 32/2 4/1 10/4 C
- *   259 / 263         IPv6 ICMPv6 (protocol 58)     27/16 28/16 139/2 4/1 10/4 C
- *
- * C = packets/8, octets/8, layer-2 octets/8, flowStartMilliseconds 152/8,
- * flowEndMilliseconds 153/8, where the counts are packetDeltaCount 2,
- * octetDeltaCount 1 (IP octets), layer2OctetDeltaCount 352 (frame octets)
- * in delta mode (a drain: what was counted since the last one), or
- * packetTotalCount 86, octetTotalCount 85, layer2OctetTotalCount 353 in
- * total mode.  The two modes use different template ids so a collector
- * that kept one mode's templates can never decode the other mode's data
- * with them.  tcpControlBits is 2 octets as IANA defines it today.
+ * Four data templates per counter mode, one per kind of flow (IPv4, IPv6,
+ * IPv4 ICMP, IPv6 ICMPv6): ipfix_templates[] lists their fields, declared
+ * once each in ipfix_fields[] (export/ipfix.c), which give the templates
+ * on the wire, the record lengths and the encoding.  Counts go out as
+ * delta elements (packetDeltaCount...) from a drain, which reports what
+ * was counted since the last one, and as total elements otherwise; the
+ * two modes use different template ids so a collector that kept one
+ * mode's templates can never decode the other mode's data with them.
+ * Octets are IP octets (ip_bytes), layer-2 octets the whole frames.
  *
  * Templates: all four of the mode are sent in the first message of every
  * exporter (the reader is a fresh process on every run), then again
@@ -89,6 +79,57 @@ struct ipfix_flow {
 	uint64_t l2_bytes; /* whole frames (IPFIX layer2 octet counts) */
 	uint64_t start_ms, end_ms; /* unix time, milliseconds */
 };
+
+/* The information elements xdpflow sends (ipfix_fields[]). */
+enum ipfix_field_index {
+	IPFIX_F_SRC4,
+	IPFIX_F_DST4,
+	IPFIX_F_SRC6,
+	IPFIX_F_DST6,
+	IPFIX_F_SPORT,
+	IPFIX_F_DPORT,
+	IPFIX_F_ICMP4,
+	IPFIX_F_ICMP6,
+	IPFIX_F_PROTO,
+	IPFIX_F_TCP_FLAGS,
+	IPFIX_F_INGRESS,
+	IPFIX_F_PACKETS,
+	IPFIX_F_OCTETS,
+	IPFIX_F_L2_OCTETS,
+	IPFIX_F_START,
+	IPFIX_F_END,
+	IPFIX_FIELDS,
+};
+
+/*
+ * One information element: what the template announces and what a record
+ * carries.  A new element is one row of ipfix_fields[] (and its place in
+ * the templates that carry it).
+ */
+struct ipfix_field {
+	const char *name; /* IANA name; a counter's delta element */
+	uint16_t id; /* IANA element id; a counter's delta element */
+	const char *total_name; /* a counter's total element; NULL for the others */
+	uint16_t total_id;
+	uint16_t len; /* octets on the wire */
+	uint16_t offset; /* of the member of struct ipfix_flow it carries */
+	uint16_t width; /* of that member: 1 to 8 a number, more an address */
+};
+
+#define IPFIX_MAX_TEMPLATE_FIELDS 16
+
+struct ipfix_template {
+	uint8_t count;
+	uint8_t fields[IPFIX_MAX_TEMPLATE_FIELDS]; /* enum ipfix_field_index, in record order */
+};
+
+extern const struct ipfix_field ipfix_fields[IPFIX_FIELDS];
+extern const struct ipfix_template ipfix_templates[IPFIX_TMPL_KINDS];
+
+/* The element id a field goes out as in one mode. */
+uint16_t ipfix_field_ie(const struct ipfix_field *f, bool delta);
+/* A template's record length: the sum of its fields' lengths. */
+uint16_t ipfix_template_record_len(enum ipfix_template_kind kind);
 
 struct ipfix_options {
 	uint32_t odid; /* observation domain ID */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the IPFIX collector string HOST[:PORT] / [IPV6][:PORT] (ipfix_parse_collector). */
-// links: reader/export/ipfix.c
+// links: reader/export/ipfix.c reader/export/ipfix_exporter.c
 #include <errno.h>
 #include "fuzz.h"
 #include "export/ipfix.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the IPFIX encoder and exporter fed random flows, every message decoded and compared. */
-// links: reader/export/ipfix.c
+// links: reader/export/ipfix.c reader/export/ipfix_exporter.c
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -16,53 +16,27 @@
  *     (or the input ends one early), templates where the input asks;
  *   - the exporter (ipfix_exporter_*) over UDP on 127.0.0.1 to a socket
  *     of ours, unpaced, resending templates every few messages.
- * Every message is decoded by the small RFC 7011 decoder below, written
- * from the layout documented in ipfix.h: header (version, length, ODID,
- * sequence = records sent before), set lengths, template ids and field
- * lists, data sets without padding, and every field of every record
- * against the flow that went in, in order.
+ * Every message is decoded by the small RFC 7011 decoder below: header
+ * (version, length, ODID, sequence = records sent before), set lengths,
+ * template ids and field lists (those of the encoder's table,
+ * ipfix_templates[]; unit test test_ipfix checks that table against the
+ * IANA registry), data sets without padding, and every field of every
+ * record against the flow that went in, by what its IANA number means.
  */
 
 #define MAX_FLOWS 3000
 
-/* ---- What ipfix.h documents ---- */
+/* ---- The templates: the encoder's own table (check_field() checks what each element means) ---- */
 
 struct ie {
 	uint16_t id, len;
 };
-
-enum { P = 0xfff0, O, L }; /* the mode's packets, octets, layer-2 octets */
-
-static const struct ie doc_v4[] = { { 8, 4 }, { 12, 4 }, { 7, 2 }, { 11, 2 }, { 4, 1 }, { 6, 2 },
-				    { 10, 4 }, { P, 8 }, { O, 8 }, { L, 8 }, { 152, 8 }, { 153, 8 } };
-static const struct ie doc_v6[] = { { 27, 16 }, { 28, 16 }, { 7, 2 }, { 11, 2 },
-				    { 4, 1 },	{ 6, 2 },   { 10, 4 }, { P, 8 },
-				    { O, 8 },	{ L, 8 },   { 152, 8 }, { 153, 8 } };
-static const struct ie doc_icmp4[] = { { 8, 4 }, { 12, 4 }, { 32, 2 }, { 4, 1 }, { 10, 4 },
-				       { P, 8 }, { O, 8 },  { L, 8 },  { 152, 8 }, { 153, 8 } };
-static const struct ie doc_icmp6[] = { { 27, 16 }, { 28, 16 }, { 139, 2 }, { 4, 1 }, { 10, 4 },
-				       { P, 8 },   { O, 8 },   { L, 8 },   { 152, 8 }, { 153, 8 } };
-static const struct {
-	const struct ie *f;
-	int n;
-} doc[4] = { { doc_v4, 12 }, { doc_v6, 12 }, { doc_icmp4, 10 }, { doc_icmp6, 10 } };
 
 static int doc_kind(const struct ipfix_flow *f)
 {
 	if (f->family == 6)
 		return f->proto == 58 ? 3 : 1;
 	return f->proto == 1 ? 2 : 0;
-}
-
-static uint16_t doc_ie(uint16_t id, bool delta)
-{
-	if (id == P)
-		return delta ? 2 : 86;
-	if (id == O)
-		return delta ? 1 : 85;
-	if (id == L)
-		return delta ? 352 : 353;
-	return id;
 }
 
 /* ---- The decoder ---- */
@@ -112,6 +86,7 @@ static void decode_templates(struct decoder *d, const uint8_t *p, uint32_t len)
 	int seen = 0;
 
 	while (off < len) {
+		const struct ipfix_field *want;
 		uint16_t id, count;
 		struct templ *t;
 		int k, i;
@@ -124,8 +99,8 @@ static void decode_templates(struct decoder *d, const uint8_t *p, uint32_t len)
 			  d->delta ? "delta" : "total");
 		k = id - base;
 		fz_assert(k == seen++, "template %u out of order", id);
-		fz_assert(count == doc[k].n, "template %u has %u fields, not %d", id, count,
-			  doc[k].n);
+		fz_assert(count == ipfix_templates[k].count, "template %u has %u fields, not %d", id,
+			  count, ipfix_templates[k].count);
 		fz_assert(len - off >= 4u * count, "template %u cut", id);
 		t = &d->t[id - 256];
 		t->known = true;
@@ -136,10 +111,10 @@ static void decode_templates(struct decoder *d, const uint8_t *p, uint32_t len)
 			t->f[i].len = rd16(p + off + 2);
 			off += 4;
 			fz_assert(!(t->f[i].id & 0x8000), "enterprise bit in template %u", id);
-			fz_assert(t->f[i].id == doc_ie(doc[k].f[i].id, d->delta) &&
-					  t->f[i].len == doc[k].f[i].len,
-				  "template %u field %d: %u/%u, documented %u/%u", id, i, t->f[i].id,
-				  t->f[i].len, doc_ie(doc[k].f[i].id, d->delta), doc[k].f[i].len);
+			want = &ipfix_fields[ipfix_templates[k].fields[i]];
+			fz_assert(t->f[i].id == ipfix_field_ie(want, d->delta) && t->f[i].len == want->len,
+				  "template %u field %d: %u/%u, the table's %u/%u", id, i, t->f[i].id,
+				  t->f[i].len, ipfix_field_ie(want, d->delta), want->len);
 			t->reclen += t->f[i].len;
 		}
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit test of reader/ipfix.c: encode flows, decode them with an independent IPFIX decoder, compare. */
-// links: reader/export/ipfix.c
+/* Unit test of reader/export/ipfix*.c: encode flows, decode them with an independent IPFIX decoder, compare. */
+// links: reader/export/ipfix.c reader/export/ipfix_exporter.c
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -43,29 +43,33 @@ static const char *fmt(const char *f, ...)
  * data records through them, so it never trusts the encoder's tables.
  */
 
-/* IANA numbers and the length each must have here (RFC 7012 / IANA registry). */
+/*
+ * IANA numbers, names and the length each must have here (RFC 7012, RFC
+ * 7125 and the IANA registry), written here independently of ipfix.c.
+ */
 static const struct {
 	uint16_t ie, len;
+	const char *name;
 } iana[] = {
-	{ 1, 8 }, /* octetDeltaCount */
-	{ 2, 8 }, /* packetDeltaCount */
-	{ 4, 1 }, /* protocolIdentifier */
-	{ 6, 2 }, /* tcpControlBits: unsigned16 since RFC 7125 */
-	{ 7, 2 }, /* sourceTransportPort */
-	{ 8, 4 }, /* sourceIPv4Address */
-	{ 10, 4 }, /* ingressInterface */
-	{ 11, 2 }, /* destinationTransportPort */
-	{ 12, 4 }, /* destinationIPv4Address */
-	{ 27, 16 }, /* sourceIPv6Address */
-	{ 28, 16 }, /* destinationIPv6Address */
-	{ 32, 2 }, /* icmpTypeCodeIPv4 */
-	{ 85, 8 }, /* octetTotalCount */
-	{ 86, 8 }, /* packetTotalCount */
-	{ 139, 2 }, /* icmpTypeCodeIPv6 */
-	{ 152, 8 }, /* flowStartMilliseconds */
-	{ 153, 8 }, /* flowEndMilliseconds */
-	{ 352, 8 }, /* layer2OctetDeltaCount */
-	{ 353, 8 }, /* layer2OctetTotalCount */
+	{ 1, 8, "octetDeltaCount" },
+	{ 2, 8, "packetDeltaCount" },
+	{ 4, 1, "protocolIdentifier" },
+	{ 6, 2, "tcpControlBits" }, /* unsigned16 since RFC 7125 */
+	{ 7, 2, "sourceTransportPort" },
+	{ 8, 4, "sourceIPv4Address" },
+	{ 10, 4, "ingressInterface" },
+	{ 11, 2, "destinationTransportPort" },
+	{ 12, 4, "destinationIPv4Address" },
+	{ 27, 16, "sourceIPv6Address" },
+	{ 28, 16, "destinationIPv6Address" },
+	{ 32, 2, "icmpTypeCodeIPv4" },
+	{ 85, 8, "octetTotalCount" },
+	{ 86, 8, "packetTotalCount" },
+	{ 139, 2, "icmpTypeCodeIPv6" },
+	{ 152, 8, "flowStartMilliseconds" },
+	{ 153, 8, "flowEndMilliseconds" },
+	{ 352, 8, "layer2OctetDeltaCount" },
+	{ 353, 8, "layer2OctetTotalCount" },
 };
 
 #define MAX_FIELDS 32
@@ -260,12 +264,50 @@ static void decoder_free(struct decoder *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* ---- Expected wire content, from the brief's IE list ---- */
+/* ---- Expected wire content: the encoder's table, checked against IANA ---- */
 
-static const uint16_t want_v4[] = { 8, 12, 7, 11, 4, 6, 10, 0xfff0, 0xfff1, 0xfff2, 152, 153 };
-static const uint16_t want_v6[] = { 27, 28, 7, 11, 4, 6, 10, 0xfff0, 0xfff1, 0xfff2, 152, 153 };
-static const uint16_t want_icmp4[] = { 8, 12, 32, 4, 10, 0xfff0, 0xfff1, 0xfff2, 152, 153 };
-static const uint16_t want_icmp6[] = { 27, 28, 139, 4, 10, 0xfff0, 0xfff1, 0xfff2, 152, 153 };
+/* The element the IANA registry numbers name, or -1. */
+static int iana_by_name(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(iana) / sizeof(iana[0]); i++)
+		if (!strcmp(iana[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Every field of ipfix_fields[] is the IANA element of its name, with its length. */
+static void test_fields_iana(void)
+{
+	bool used[IPFIX_FIELDS] = { false };
+	struct tl_check c;
+	int k, i, j, a, t;
+
+	tl_begin(&c, "ipfix fields are the IANA elements they name, each in a template once");
+	for (i = 0; i < IPFIX_FIELDS; i++) {
+		const struct ipfix_field *f = &ipfix_fields[i];
+
+		a = iana_by_name(f->name);
+		tl_expect(&c, a >= 0 && iana[a].ie == f->id && iana[a].len == f->len,
+			  "field %d (%s): IE %u, %u octets", i, f->name ? f->name : "?", f->id,
+			  f->len);
+		t = iana_by_name(f->total_name);
+		tl_expect(&c, !f->total_name || (t >= 0 && iana[t].ie == f->total_id &&
+						 iana[t].len == f->len),
+			  "field %d (%s): total IE %u", i, f->total_name, f->total_id);
+	}
+	for (k = 0; k < IPFIX_TMPL_KINDS; k++)
+		for (i = 0; i < ipfix_templates[k].count; i++) {
+			used[ipfix_templates[k].fields[i]] = true;
+			for (j = 0; j < i; j++)
+				tl_expect(&c, ipfix_templates[k].fields[i] !=
+						      ipfix_templates[k].fields[j],
+					  "template %d: field %u twice", k,
+					  ipfix_templates[k].fields[i]);
+		}
+	for (i = 0; i < IPFIX_FIELDS; i++)
+		tl_expect(&c, used[i], "field %d (%s) in no template", i, ipfix_fields[i].name);
+	tl_end(&c, NULL);
+}
 
 static uint16_t counter_ie(int which, bool delta)
 {
@@ -274,32 +316,23 @@ static uint16_t counter_ie(int which, bool delta)
 	return delta ? delta_ie[which] : total_ie[which];
 }
 
+/* The templates on the wire are the encoder's table, in the mode's elements. */
 static const char *check_templates(struct decoder *d, bool delta)
 {
-	static const struct {
-		const uint16_t *ies;
-		int n;
-	} want[] = {
-		{ want_v4, 12 },
-		{ want_v6, 12 },
-		{ want_icmp4, 10 },
-		{ want_icmp6, 10 },
-	};
 	uint16_t base = delta ? 256 : 260;
 
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < IPFIX_TMPL_KINDS; k++) {
+		const struct ipfix_template *want = &ipfix_templates[k];
 		struct dec_template *t = find_template(d, base + k);
 
 		if (!t)
 			return fmt("template %u missing", base + k);
-		if (t->count != want[k].n)
+		if (t->count != want->count)
 			return fmt("template %u has %u fields, want %d", t->id, t->count,
-				   want[k].n);
+				   want->count);
 		for (int i = 0; i < t->count; i++) {
-			uint16_t w = want[k].ies[i];
+			uint16_t w = ipfix_field_ie(&ipfix_fields[want->fields[i]], delta);
 
-			if (w >= 0xfff0)
-				w = counter_ie(w - 0xfff0, delta);
 			if (t->ie[i] != w)
 				return fmt("template %u field %d is IE %u, want %u", t->id, i,
 					   t->ie[i], w);
@@ -318,16 +351,14 @@ static uint16_t want_template_id(const struct ipfix_flow *f, bool delta)
 	return (delta ? 256 : 260) + (f->family == 6) + 2 * is_icmp(f);
 }
 
-/* Record length from the IANA lengths of the expected fields. */
+/* Record length: the IANA lengths of the elements of the flow's template. */
 static uint32_t want_record_len(const struct ipfix_flow *f)
 {
-	const uint16_t *ies = is_icmp(f) ? (f->family == 6 ? want_icmp6 : want_icmp4) :
-					   (f->family == 6 ? want_v6 : want_v4);
-	int n = is_icmp(f) ? 10 : 12;
+	const struct ipfix_template *t = &ipfix_templates[want_template_id(f, true) - 256];
 	uint32_t len = 0;
 
-	for (int i = 0; i < n; i++)
-		len += ies[i] >= 0xfff0 ? 8 : iana_len(ies[i]);
+	for (int i = 0; i < t->count; i++)
+		len += iana_len(ipfix_fields[t->fields[i]].id);
 	return len;
 }
 
@@ -1015,6 +1046,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	tl_init(argv[0]);
+	test_fields_iana();
 	test_golden_bytes();
 	test_encoder_errors();
 	test_roundtrip("ipfix roundtrip total mode, one message", 6, IPFIX_DEFAULT_MTU, false, 1);
