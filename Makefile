@@ -4,6 +4,7 @@
 BUILD ?= build
 CC ?= gcc
 CLANG ?= clang
+AR ?= ar
 # Debian's multiarch triplet (x86_64-linux-gnu): the kernel headers' folder and the BPF objects' one.
 MULTIARCH := $(shell $(CC) -print-multiarch)
 ARCH_INC := /usr/include/$(MULTIARCH)
@@ -25,10 +26,13 @@ XDPFLOW_DEFS = -DXDPFLOW_VERSION='"$(VERSION)"' -DXDPFLOW_BPF_DIR='"$(BPFDIR)"' 
 	-DXDPFLOW_BPF_SUBDIR='"$(BPFSUBDIR)"'
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ipin $(PKG_CFLAGS) $(XDPFLOW_DEFS)
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(PKG_CFLAGS) $(XDPFLOW_DEFS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I$(ARCH_INC) -Ipin
 
+# The tree (docs/DESIGN.md): pin/ is the library both tools and the C tests link
+# (build/libxdpflow.a); loader/ and reader/ (with its view/, format/ and export/ groups)
+# are the tools.
 PIN_SRC := $(wildcard pin/*.c)
 LOADER_SRC := $(wildcard loader/*.c)
 READER_SRC := $(wildcard reader/*.c reader/*/*.c)
@@ -63,11 +67,28 @@ PROTO_b1w2kd := 2048 1 1 1 2 0
 PROTO_NAMES := dm256 dm256g dm256p e4w2kd b4w1k b4w2kda b2w2kda b1w2kd b4w2kd b4w2kdx
 PROTO_BPF := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,$(PROTO_NAMES))
 
+# One object per source (build/obj/, build/asan/obj/ for the sanitizer builds), with the
+# headers it includes as its dependencies (-MMD).
+OBJ := $(BUILD)/obj
+SAN_OBJ := $(BUILD)/asan/obj
+LIB := $(BUILD)/libxdpflow.a
+SAN_LIB := $(BUILD)/asan/libxdpflow.a
+DEPS := $(BUILD)/deps
+objs = $(patsubst %.c,$(2)/%.o,$(1))
+# Every source sees pin/; a tool's sources also see their own folder.
+incs = -Ipin $(addprefix -I,$(filter loader reader,$(firstword $(subst /, ,$(1)))))
+
+# A test, tool or fuzz target links the units its "// links: dir/unit.c ..." line names
+# (and the library), sees their folders, and is rebuilt when one of them changes.
+links = $(shell sed -n 's|^// links: ||p' $(1))
+link_incs = $(sort $(foreach u,$(call links,$(1)),$(call incs,$(u))))
+
 ifneq ($(V),1)
 Q := @
 endif
 
 .DELETE_ON_ERROR:
+.SECONDEXPANSION:
 .PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man deb
 
 all: $(BUILD)/xdpflow.bpf.o $(BUILD)/xdpflow-loader $(BUILD)/xdpflow-reader
@@ -89,45 +110,66 @@ $(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/xdpflow-loader: $(LOADER_SRC) $(PIN_SRC) $(HDRS) debian/changelog | $(BUILD)
+# The version and the install folders are compiled in (XDPFLOW_DEFS): debian/changelog too.
+$(OBJ)/%.o: %.c debian/changelog
+	@mkdir -p $(@D)
 	@echo "  CC   $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Iloader -o $@ $(LOADER_SRC) $(PIN_SRC) $(LDFLAGS) $(PKG_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(call incs,$<) -MMD -MP -c $< -o $@
 
-$(BUILD)/xdpflow-reader: $(READER_SRC) $(PIN_SRC) $(HDRS) debian/changelog | $(BUILD)
+$(SAN_OBJ)/%.o: %.c debian/changelog
+	@mkdir -p $(@D)
 	@echo "  CC   $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Ireader -o $@ $(READER_SRC) $(PIN_SRC) $(LDFLAGS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) $(call incs,$<) -MMD -MP -c $< -o $@
+
+$(LIB): $(call objs,$(PIN_SRC),$(OBJ))
+	@echo "  AR   $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SAN_LIB): $(call objs,$(PIN_SRC),$(SAN_OBJ))
+	@echo "  AR   $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/xdpflow-loader: $(call objs,$(LOADER_SRC),$(OBJ)) $(LIB)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/xdpflow-reader: $(call objs,$(READER_SRC),$(OBJ)) $(LIB)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lm
 
 # Sanitizer builds of the tools, used by the integration suites in CI.
 asan: $(BUILD)/asan/xdpflow-loader $(BUILD)/asan/xdpflow-reader $(TEST_SAN_BINS)
 
-$(BUILD)/asan/xdpflow-loader: $(LOADER_SRC) $(PIN_SRC) $(HDRS)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Iloader -o $@ $(LOADER_SRC) $(PIN_SRC) $(PKG_LIBS)
+$(BUILD)/asan/xdpflow-loader: $(call objs,$(LOADER_SRC),$(SAN_OBJ)) $(SAN_LIB)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/asan/xdpflow-reader: $(READER_SRC) $(PIN_SRC) $(HDRS)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Ireader -o $@ $(READER_SRC) $(PIN_SRC) $(PKG_LIBS) -lm
+$(BUILD)/asan/xdpflow-reader: $(call objs,$(READER_SRC),$(SAN_OBJ)) $(SAN_LIB)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# Unit tests link the pin module and whatever reader/loader units they name
-# in a "// links: reader/foo.c" comment.
-links = $(shell sed -n 's|^// links: ||p' $(1))
+# Unit tests: the test, the units of its "// links:" line, the library.
+$(BUILD)/tests/%: tests/unit/%.c $$(call objs,$$(call links,tests/unit/$$*.c),$(OBJ)) $(LIB)
+	@mkdir -p $(@D) $(DEPS)/tests
+	@echo "  CC   $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Ipin $(call link_incs,$<) -MMD -MP -MF $(DEPS)/tests/$*.d \
+		-o $@ $< $(filter %.o,$^) $(LIB) $(PKG_LIBS) -lm -lpthread
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -Ireader -Iloader -o $@ $< $(call links,$<) $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
-
-$(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/testlib.h $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -Ireader -Iloader -o $@ $< $(call links,$<) $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
+$(BUILD)/asan/tests/%: tests/unit/%.c $$(call objs,$$(call links,tests/unit/$$*.c),$(SAN_OBJ)) $(SAN_LIB)
+	@mkdir -p $(@D) $(DEPS)/asan/tests
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -Ipin $(call link_incs,$<) -MMD -MP \
+		-MF $(DEPS)/asan/tests/$*.d -o $@ $< $(filter %.o,$^) $(SAN_LIB) $(PKG_LIBS) -lm -lpthread
 
 # Test tools (frame senders, feeders) used by the integration suites.
-$(BUILD)/tools/%: tests/tools/%.c $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -Ireader -Iloader -o $@ $< $(call links,$<) $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
+$(BUILD)/tools/%: tests/tools/%.c $$(call objs,$$(call links,tests/tools/$$*.c),$(OBJ)) $(LIB)
+	@mkdir -p $(@D) $(DEPS)/tools
+	$(Q)$(CC) $(CFLAGS) -Ipin $(call link_incs,$<) -MMD -MP -MF $(DEPS)/tools/$*.d \
+		-o $@ $< $(filter %.o,$^) $(LIB) $(PKG_LIBS) -lm -lpthread
 
-$(BUILD)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(PIN_SRC) $(HDRS)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(PIN_SRC) $(PKG_LIBS) -lm -lpthread
+$(BUILD)/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(@D) $(DEPS)/bench
+	$(Q)$(CC) $(CFLAGS) -Ipin -MMD -MP -MF $(DEPS)/bench/$*.d -o $@ $< $(LIB) $(PKG_LIBS) \
+		-lm -lpthread
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(BUILD):
 	@mkdir -p $@
@@ -155,16 +197,18 @@ demo: deps all
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-string-concatenation \
-	-Ipin -Ireader -Iloader -Itests/fuzz $(PKG_CFLAGS) $(XDPFLOW_DEFS) \
+	-Itests/fuzz -Ipin $(PKG_CFLAGS) $(XDPFLOW_DEFS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 XDPFLOW_FUZZ_FRAMES ?= 10000000
 .PHONY: fuzz-build
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(PIN_SRC) $(HDRS) $(READER_SRC) $(LOADER_SRC)
+# Built from the sources with clang's fuzzer instrumentation; a target linking pin/log.c
+# links the libraries whose log it routes.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(call links,tests/fuzz/$$*.c) $(wildcard tests/fuzz/*.h) $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZ $@"
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(call links,$<) -lm \
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call link_incs,$<) -o $@ $< $(call links,$<) -lm \
 		$(if $(filter pin/log.c,$(call links,$<)),$(PKG_LIBS))
 
 fuzz-build: $(FUZZ_BINS)

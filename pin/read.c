@@ -198,6 +198,7 @@ static int add_cache_slot(__u32 key, const void *values, size_t stride, int ncpu
 		if (!cf)
 			return -ENOMEM;
 		flow_counters_merge(&cf->c, &e->counters);
+		out->entries++;
 	}
 	return 0;
 }
@@ -206,6 +207,7 @@ int snapshot_read_flowcache(int fcache_fd, int ncpus, struct flow_cache *out)
 {
 	int err;
 
+	out->entries = 0;
 	err = keyhash_init(&out->h, sizeof(struct xdpflow_flow_key), sizeof(struct cached_flow),
 			   1024);
 	if (err)

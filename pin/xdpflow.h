@@ -302,6 +302,7 @@ struct flow_record {
 /* The flow caches of every CPU, merged by key; at most 256 x CPUs entries. */
 struct flow_cache {
 	struct keyhash h; /* struct xdpflow_flow_key -> struct cached_flow */
+	size_t entries; /* non-empty entries read, every CPU's (h.n: the flows among them) */
 };
 
 struct cached_flow {

@@ -21,7 +21,7 @@
  *      maps pinned in a fresh folder under /sys/fs/bpf (removed again by
  *      tl_xdp_close() or at exit), tl_xdp_run() runs one frame through
  *      BPF_PROG_TEST_RUN, tl_xdp_reset() empties the maps.
- *   5. Reading the maps back the way the ABI says readers must:
+ *   5. Reading the maps back through pin/, as the tools read them:
  *      tl_read_stats() (one ifindex summed over CPUs and slots),
  *      tl_read_counts() (stats plus flow-cache entries: protocol counts
  *      and totals), tl_read_flows() (flow table merged with every CPU's
@@ -86,7 +86,7 @@
 #include <linux/veth.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "xdpflow_abi.h"
+#include "xdpflow.h"
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -1031,7 +1031,8 @@ struct tl_xdp {
 	int stats_fd, flows_fd, fcache_fd, clock_fd;
 	int ncpus; /* possible CPUs: values per per-CPU map element */
 	int slot; /* index in tl_state()'s pin registry */
-	char pin_dir[PATH_MAX]; /* the pin folder, for tests that use pin/ */
+	char pin_dir[PATH_MAX]; /* the pin folder */
+	struct pin_maps pm; /* its pins, opened read-only by pin/ (section 5 reads through it) */
 	char obj_path[PATH_MAX];
 };
 
@@ -1078,6 +1079,7 @@ static inline int tl_map_fd(struct tl_xdp *x, const char *name)
 /* Unload the program, close the maps and remove the pin folder. */
 static inline void tl_xdp_close(struct tl_xdp *x)
 {
+	pin_close(&x->pm);
 	bpf_object__close(x->obj);
 	x->obj = NULL;
 	if (x->slot >= 0)
@@ -1112,10 +1114,12 @@ static inline int tl_xdp_open(struct tl_xdp *x, __u32 max_flows)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct bpf_program *prog;
-	int err;
+	int i, err;
 
 	memset(x, 0, sizeof(*x));
 	x->slot = -1;
+	for (i = 0; i < PIN_MAP_COUNT; i++)
+		x->pm.fd[i] = -1;
 	err = tl_bpf_object_path(x->obj_path, sizeof(x->obj_path));
 	if (err)
 		return err;
@@ -1162,6 +1166,9 @@ static inline int tl_xdp_open(struct tl_xdp *x, __u32 max_flows)
 				x->obj_path);
 		goto fail;
 	}
+	err = pin_open(x->pin_dir, false, &x->pm, tl_state()->errmsg, sizeof(tl_state()->errmsg));
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	tl_xdp_close(x);
@@ -1274,23 +1281,24 @@ static inline int tl_xdp_reset(struct tl_xdp *x)
 
 #define TL_ANY_IFINDEX 0 /* tl_read_stats/tl_read_counts: every interface together */
 
+/*
+ * The maps are read through pin/, the library both tools read them with
+ * (snapshot_take, snapshot_walk_flows): the ground truth of a test is what
+ * it sent, never what xdpflow's code computes.  x->pm is opened by
+ * tl_xdp_open().
+ */
+
 static inline void tl_counter_add(struct xdpflow_counter *to, const struct xdpflow_counter *c)
 {
 	to->packets += c->packets;
 	to->bytes += c->bytes;
 }
 
-static inline void tl_stats_add(struct xdpflow_iface_stats *to, const struct xdpflow_iface_stats *s)
+static inline int tl_snapshot(struct tl_xdp *x, struct snapshot_tables *t, struct snapshot *s)
 {
-	int f, p;
+	int err = snapshot_take(&x->pm, false, t, s);
 
-	tl_counter_add(&to->non_ip, &s->non_ip);
-	tl_counter_add(&to->malformed, &s->malformed);
-	tl_counter_add(&to->unrecorded, &s->unrecorded);
-	to->unrecorded_flows += s->unrecorded_flows;
-	for (f = 0; f < 2; f++)
-		for (p = 0; p < 256; p++)
-			tl_counter_add(&to->proto[f][p], &s->proto[f][p]);
+	return err ? tl_seterr(err, "reading the maps at %s: %s", x->pin_dir, strerror(-err)) : 0;
 }
 
 /*
@@ -1300,81 +1308,31 @@ static inline void tl_stats_add(struct xdpflow_iface_stats *to, const struct xdp
  */
 static inline int tl_read_stats(struct tl_xdp *x, __u32 ifindex, struct xdpflow_iface_stats *out)
 {
-	size_t stride = tl_percpu_stride(sizeof(*out));
-	int fd = tl_current_table(x->stats_fd), cpu, err = 0;
-	__u8 *vals;
-	__u32 k;
+	struct iface_set set = {};
+	const struct iface_counts *ic;
+	size_t i;
+	int fd, err, f;
 
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifindex;
+	fd = pin_open_current(&x->pm, PIN_STATS);
 	if (fd < 0)
-		return fd;
-	vals = malloc(stride * (size_t)x->ncpus);
-	if (!vals) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (k = 0; k < XDPFLOW_STATS_ENTRIES && !err; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals)) {
-			err = tl_seterr(-errno, "reading stats slot %u: %s", k, strerror(errno));
-			break;
-		}
-		for (cpu = 0; cpu < x->ncpus; cpu++) {
-			const struct xdpflow_iface_stats *s = (const void *)(vals + stride * cpu);
-
-			if (ifindex == TL_ANY_IFINDEX || s->ifindex == ifindex)
-				tl_stats_add(out, s);
-		}
-	}
-	free(vals);
+		return tl_seterr(fd, "opening the stats table: %s", strerror(-fd));
+	err = snapshot_read_stats(fd, x->pm.ncpus, &set);
 	close(fd);
-	return err;
-}
-
-/*
- * Every CPU's flow-cache entries (those with packets), ncpus * slots of
- * them in *entries (malloc'ed, caller frees), their number in *n.
- */
-static inline int tl_read_flowcache(struct tl_xdp *x, struct xdpflow_flowcache_entry **entries,
-				    size_t *n)
-{
-	size_t stride = tl_percpu_stride(sizeof(**entries));
-	int fd = tl_current_table(x->fcache_fd), cpu, err = 0;
-	struct xdpflow_flowcache_entry *v;
-	__u8 *vals;
-	__u32 k;
-
-	*entries = NULL;
-	*n = 0;
-	if (fd < 0)
-		return fd;
-	vals = malloc(stride * (size_t)x->ncpus);
-	v = calloc((size_t)x->ncpus * XDPFLOW_FLOWCACHE_SLOTS, sizeof(*v));
-	if (!vals || !v) {
-		err = -ENOMEM;
-		goto out;
+	for (i = 0; !err && i < set.n; i++) {
+		ic = &set.v[i];
+		if (ifindex != TL_ANY_IFINDEX && ic->ifindex != ifindex)
+			continue;
+		tl_counter_add(&out->non_ip, &ic->non_ip);
+		tl_counter_add(&out->malformed, &ic->malformed);
+		tl_counter_add(&out->unrecorded, &ic->unrecorded);
+		out->unrecorded_flows += ic->unrecorded_flows;
+		for (f = 0; f < 2 * 256; f++)
+			tl_counter_add(&out->proto[f / 256][f % 256], &ic->proto[f / 256][f % 256]);
 	}
-	for (k = 0; k < XDPFLOW_FLOWCACHE_SLOTS; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals)) {
-			err = tl_seterr(-errno, "reading flow cache slot %u: %s", k,
-					strerror(errno));
-			goto out;
-		}
-		for (cpu = 0; cpu < x->ncpus; cpu++) {
-			const struct xdpflow_flowcache_entry *e =
-				(const void *)(vals + stride * cpu);
-
-			if (e->counters.packets)
-				v[(*n)++] = *e;
-		}
-	}
-	*entries = v;
-	v = NULL;
-out:
-	free(v);
-	free(vals);
-	close(fd);
-	return err;
+	iface_set_free(&set);
+	return err ? tl_seterr(err, "reading the stats: %s", strerror(-err)) : 0;
 }
 
 /*
@@ -1391,41 +1349,35 @@ struct tl_counts {
 
 static inline int tl_read_counts(struct tl_xdp *x, __u32 ifindex, struct tl_counts *c)
 {
-	struct xdpflow_iface_stats *s = calloc(1, sizeof(*s));
-	struct xdpflow_flowcache_entry *e = NULL;
-	size_t n = 0, i;
-	int err, f, p;
+	const struct iface_counts *ic;
+	struct snapshot_tables t;
+	struct xdpflow_counter ip;
+	struct snapshot s;
+	size_t i;
+	int err, f;
 
 	memset(c, 0, sizeof(*c));
-	if (!s)
-		return -ENOMEM;
-	err = tl_read_stats(x, ifindex, s);
-	if (!err)
-		err = tl_read_flowcache(x, &e, &n);
+	err = tl_snapshot(x, &t, &s);
 	if (err)
-		goto out;
-	c->non_ip = s->non_ip;
-	c->malformed = s->malformed;
-	c->unrecorded = s->unrecorded;
-	c->unrecorded_flows = s->unrecorded_flows;
-	memcpy(c->proto, s->proto, sizeof(c->proto));
-	for (i = 0; i < n; i++) {
-		struct xdpflow_counter add = { e[i].counters.packets, e[i].counters.bytes };
-
-		if (ifindex != TL_ANY_IFINDEX && e[i].key.ifindex != ifindex)
+		return err;
+	for (i = 0; i < s.ifaces.n; i++) {
+		ic = &s.ifaces.v[i];
+		if (ifindex != TL_ANY_IFINDEX && ic->ifindex != ifindex)
 			continue;
-		tl_counter_add(&c->proto[e[i].key.family == 6][e[i].key.proto], &add);
+		tl_counter_add(&c->non_ip, &ic->non_ip);
+		tl_counter_add(&c->malformed, &ic->malformed);
+		tl_counter_add(&c->unrecorded, &ic->unrecorded);
+		c->unrecorded_flows += ic->unrecorded_flows;
+		for (f = 0; f < 2 * 256; f++)
+			tl_counter_add(&c->proto[f / 256][f % 256], &ic->proto[f / 256][f % 256]);
+		ip = iface_counts_ip(ic);
+		tl_counter_add(&c->ip, &ip);
 	}
-	for (f = 0; f < 2; f++)
-		for (p = 0; p < 256; p++)
-			tl_counter_add(&c->ip, &c->proto[f][p]);
 	tl_counter_add(&c->total, &c->non_ip);
 	tl_counter_add(&c->total, &c->malformed);
 	tl_counter_add(&c->total, &c->ip);
-out:
-	free(e);
-	free(s);
-	return err;
+	snapshot_release(&t, &s);
+	return 0;
 }
 
 /* One flow as a reader must report it: table entry and cache entries merged. */
@@ -1433,12 +1385,11 @@ struct tl_flow {
 	struct xdpflow_flow_key key;
 	struct xdpflow_flow_counters c;
 	bool in_table; /* it has a flow-table entry */
-	unsigned int cache_entries; /* CPUs holding it in their flow cache */
 };
 
 struct tl_flows {
 	struct tl_flow *v; /* sorted by key (memcmp) */
-	size_t n;
+	size_t n, max;
 	size_t table_entries; /* entries read from the flow table */
 	size_t cache_entries; /* non-empty flow-cache entries, all CPUs */
 };
@@ -1448,6 +1399,11 @@ static inline int tl_flow_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct xdpflow_flow_key));
 }
 
+/*
+ * Two counts of one flow together, written here from DESIGN.md's rule
+ * (tests build their expectations with it, so not with pin/'s merge):
+ * packets, bytes, ip_bytes add; first_seen min, last_seen max; flags OR.
+ */
 static inline void tl_flow_merge(struct tl_flow *to, const struct tl_flow *f)
 {
 	to->c.packets += f->c.packets;
@@ -1459,89 +1415,57 @@ static inline void tl_flow_merge(struct tl_flow *to, const struct tl_flow *f)
 	if (f->c.last_seen > to->c.last_seen)
 		to->c.last_seen = f->c.last_seen;
 	to->in_table |= f->in_table;
-	to->cache_entries += f->cache_entries;
 }
 
-/* Append the flow table's entries to v (room for max); count in *n. */
-static inline int tl_read_flow_table(struct tl_xdp *x, struct tl_flow **v, size_t *n, size_t *max)
+static inline int tl_collect_flow(const struct flow_record *r, void *ctx)
 {
-	int fd = tl_current_table(x->flows_fd), err = 0;
-	struct xdpflow_flow_key k, next;
-	struct tl_flow *f;
-	void *prev = NULL;
+	struct tl_flows *fl = ctx;
+	struct tl_flow *v;
 
-	if (fd < 0)
-		return fd;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (*n == *max) {
-			f = realloc(*v, (*max * 2 + 64) * sizeof(**v));
-			if (!f) {
-				err = -ENOMEM;
-				break;
-			}
-			*v = f, *max = *max * 2 + 64;
-		}
-		f = &(*v)[*n];
-		memset(f, 0, sizeof(*f));
-		f->key = next;
-		f->in_table = true;
-		k = next, prev = &k;
-		if (bpf_map_lookup_elem(fd, &next, &f->c))
-			continue; /* deleted meanwhile */
-		(*n)++;
+	if (fl->n == fl->max) {
+		v = realloc(fl->v, (fl->max * 2 + 64) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		fl->v = v;
+		fl->max = fl->max * 2 + 64;
 	}
-	close(fd);
-	return err;
+	memset(&fl->v[fl->n], 0, sizeof(fl->v[0]));
+	fl->v[fl->n].key = r->key;
+	fl->v[fl->n++].c = r->c;
+	return 0;
 }
 
 /*
- * All flows: the flow table's entries merged with every CPU's flow-cache
- * entries of the same key (packets, bytes, ip_bytes add; first_seen min,
- * last_seen max; tcp_flags OR).  Free with tl_flows_free().
+ * All flows as the reader walks them: the flow table's entries merged with
+ * every CPU's flow-cache entries of the same key, then the flows only in a
+ * cache (so the first table_entries are in the table).  Free with
+ * tl_flows_free().
  */
 static inline int tl_read_flows(struct tl_xdp *x, struct tl_flows *fl)
 {
-	struct xdpflow_flowcache_entry *e = NULL;
-	size_t n = 0, max = 0, ncache = 0, i, j;
-	struct tl_flow *v = NULL;
+	struct snapshot_tables t;
+	struct snapshot s;
+	__u64 entries = 0;
+	size_t i;
 	int err;
 
 	memset(fl, 0, sizeof(*fl));
-	err = tl_read_flow_table(x, &v, &n, &max);
-	fl->table_entries = n;
-	if (!err)
-		err = tl_read_flowcache(x, &e, &ncache);
-	if (!err && ncache > max - n) {
-		struct tl_flow *bigger = realloc(v, (n + ncache + 1) * sizeof(*v));
-
-		if (bigger)
-			v = bigger;
-		else
-			err = -ENOMEM;
-	}
-	if (err) {
-		free(v);
-		free(e);
+	err = tl_snapshot(x, &t, &s);
+	if (err)
 		return err;
+	err = snapshot_walk_flows(t.flows_fd, &s.cache, tl_collect_flow, fl, &entries);
+	fl->table_entries = entries;
+	fl->cache_entries = s.cache.entries;
+	snapshot_release(&t, &s);
+	if (err) {
+		free(fl->v);
+		memset(fl, 0, sizeof(*fl));
+		return tl_seterr(err, "walking the flows: %s", strerror(-err));
 	}
-	for (i = 0; i < ncache; i++) {
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].key = e[i].key;
-		v[n].c = e[i].counters;
-		v[n++].cache_entries = 1;
-	}
-	free(e);
-	fl->cache_entries = ncache;
-	if (n)
-		qsort(v, n, sizeof(*v), tl_flow_cmp);
-	for (i = 0, j = 0; i < n; i++) {
-		if (j && !tl_flow_cmp(&v[j - 1], &v[i]))
-			tl_flow_merge(&v[j - 1], &v[i]);
-		else
-			v[j++] = v[i];
-	}
-	fl->v = v;
-	fl->n = j;
+	for (i = 0; i < fl->n; i++)
+		fl->v[i].in_table = i < fl->table_entries;
+	if (fl->n)
+		qsort(fl->v, fl->n, sizeof(*fl->v), tl_flow_cmp);
 	return 0;
 }
 
