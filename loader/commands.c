@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,20 +53,6 @@ static int set_pin_path(void *opts, const char *arg, char *err, size_t errlen)
 	if (!*arg || strlen(arg) >= PATH_MAX - 32)
 		return cl_error(err, errlen, "bad --pin-path '%s'", arg);
 	((struct loader_opts *)opts)->pin_dir = arg;
-	return 0;
-}
-
-static int set_verbose(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct loader_opts *)opts)->verbose++;
-	return 0;
-}
-
-static int set_help(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct loader_opts *)opts)->help = true;
 	return 0;
 }
 
@@ -134,31 +121,13 @@ static int set_group(void *opts, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static int set_require_multiprog(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct loader_opts *)opts)->require_multiprog = true;
-	return 0;
-}
-
-static int set_obj(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)err, (void)errlen;
-	((struct loader_opts *)opts)->obj_path = arg;
-	return 0;
-}
-
-static int set_purge(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct loader_opts *)opts)->purge = true;
-	return 0;
-}
-
 /* ---- The tables ---- */
 
 #define OPT(nm, l, a, cmds, fn, text) \
 	{ .name = nm, .letter = l, .arg = a, .help = text, .commands = cmds, .set = fn }
+#define STORED(nm, l, a, cmds, how, member, text)                                      \
+	{ .name = nm, .letter = l, .arg = a, .help = text, .commands = cmds, .store = how, \
+	  .field = offsetof(struct loader_opts, member) }
 #define ATTACHING (CMD_ATTACH | CMD_RUN)
 
 /* In the order --help lists them: the command's own options first. */
@@ -173,21 +142,22 @@ static const struct cl_option options[] = {
 	OPT("group", 0, "NAME", ATTACHING, set_group,
 	    "pins readable by group NAME (mode 0640) instead of root only (0600);\n"
 	    "the folders above must let the group through (warned if not)"),
-	OPT("require-multiprog", 0, NULL, ATTACHING, set_require_multiprog,
+	STORED("require-multiprog", 0, NULL, ATTACHING, CL_TRUE, require_multiprog,
 	    "refuse, changing nothing, where libxdp's multi-prog dispatcher\n"
 	    "cannot run (xdpflow would be the only XDP program there)"),
-	OPT("obj", 0, "PATH", ATTACHING, set_obj,
-	    "the XDP object (default: $XDPFLOW_OBJ, else xdpflow.bpf.o next to\n"
-	    "this program or in ../" XDPFLOW_BPF_SUBDIR " from it, else in\n"
-	    XDPFLOW_BPF_DIR ")"),
+	STORED("obj", 0, "PATH", ATTACHING, CL_TEXT, obj_path,
+	       "the XDP object (default: $XDPFLOW_OBJ, else xdpflow.bpf.o next to\n"
+	       "this program or in ../" XDPFLOW_BPF_SUBDIR " from it, else in\n"
+	       XDPFLOW_BPF_DIR ")"),
 	OPT("interval", 'i', "S", CMD_RUN, set_interval,
 	    "seconds between tables (default 2; fractions allowed)"),
-	OPT("purge", 0, NULL, CMD_DETACH, set_purge,
+	STORED("purge", 0, NULL, CMD_DETACH, CL_TRUE, purge,
 	    "remove the pinned maps (and their counts) too"),
 	OPT("pin-path", 'p', "DIR", 0, set_pin_path,
 	    "pin folder of xdpflow's maps (default " XDPFLOW_DEFAULT_PIN_PATH ")"),
-	OPT("verbose", 'v', NULL, 0, set_verbose, "show libxdp's and libbpf's log (-vv: debug)"),
-	OPT("help", 'h', NULL, 0, set_help, "this help"),
+	STORED("verbose", 'v', NULL, 0, CL_COUNT, verbose,
+	       "show libxdp's and libbpf's log (-vv: debug)"),
+	STORED("help", 'h', NULL, 0, CL_TRUE, help, "this help"),
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

@@ -80,6 +80,26 @@ static const char *written(char **argv)
 	return argv[optind - 1];
 }
 
+static int store(const struct cl_option *row, void *opts, const char *arg, char *err,
+		 size_t errlen)
+{
+	char *at = (char *)opts + row->field;
+
+	switch (row->store) {
+	case CL_TRUE:
+		*(bool *)at = true;
+		return 0;
+	case CL_COUNT:
+		(*(int *)at)++;
+		return 0;
+	case CL_TEXT:
+		*(const char **)at = arg;
+		return 0;
+	default:
+		return row->set(opts, arg, err, errlen);
+	}
+}
+
 /* -ENOENT: the command line does not fit the table (cl_parse). */
 static int misfit(char *err, size_t errlen, const char *fmt, const char *what)
 {
@@ -110,7 +130,7 @@ int cl_parse(const struct cl_option *table, size_t n, unsigned int command, bool
 			return misfit(err, errlen, "unknown option %s", written(argv));
 		if (!takes(row, command))
 			return misfit(err, errlen, "--%s is not an option of this command", row->name);
-		ret = row->set(opts, optarg, err, errlen);
+		ret = store(row, opts, optarg, err, errlen);
 		if (ret)
 			return ret;
 	}

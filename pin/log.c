@@ -9,49 +9,17 @@
 static const char *tool = "xdpflow";
 static int verbosity;
 
-static void say(const char *kind, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s: %s", tool, kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void say_error(const char *fmt, ...)
+void say(enum say_kind kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	say("", fmt, ap);
-	va_end(ap);
-}
-
-void say_warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void say_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say("", fmt, ap);
-	va_end(ap);
-}
-
-void say_verbose(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbosity)
+	if (kind == SAY_VERBOSE && !verbosity)
 		return;
+	fprintf(stderr, "%s: %s", tool, kind == SAY_WARNING ? "warning: " : "");
 	va_start(ap, fmt);
-	say("", fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 }
 
 int say_verbosity(void)

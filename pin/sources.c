@@ -53,22 +53,21 @@ static int source_identity(const struct source_key *a, const struct source_key *
 	return c ? c : -memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
+/* By one count, then the other, then identity. */
+static int rank(const struct source_entry *x, const struct source_entry *y, bool bytes_first)
+{
+	int p = cmp_u64(x->c.packets, y->c.packets), b = cmp_u64(x->c.bytes, y->c.bytes);
+	int c = bytes_first ? (b ? b : p) : (p ? p : b);
+
+	return c ? c : source_identity(&x->k, &y->k);
+}
+
 int source_rank_packets(const void *a, const void *b)
 {
-	const struct source_entry *x = a, *y = b;
-	int c = cmp_u64(x->c.packets, y->c.packets);
-
-	if (!c)
-		c = cmp_u64(x->c.bytes, y->c.bytes);
-	return c ? c : source_identity(&x->k, &y->k);
+	return rank(a, b, false);
 }
 
 int source_rank_bytes(const void *a, const void *b)
 {
-	const struct source_entry *x = a, *y = b;
-	int c = cmp_u64(x->c.bytes, y->c.bytes);
-
-	if (!c)
-		c = cmp_u64(x->c.packets, y->c.packets);
-	return c ? c : source_identity(&x->k, &y->k);
+	return rank(a, b, true);
 }

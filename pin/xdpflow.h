@@ -466,11 +466,21 @@ const char *proto_name(__u8 proto);
 
 /*
  * One row per option says its names, its value, which commands take it,
- * its help and how it is stored (set), so parsing and --help come from the
- * same rows and cannot disagree (the way xdp-tools' params.h does it).
+ * its help and how it is stored, so parsing and --help come from the same
+ * rows and cannot disagree (the way xdp-tools' params.h does it).  Most
+ * options are stored by kind (a flag, a count, the value's text) at an
+ * offset in the tool's options; the others by a set function that checks
+ * the value.
  */
 /* Both tools' exit status: 0 success, 1 failure, this for a usage error. */
 #define EXIT_USAGE 2
+
+enum cl_store {
+	CL_CUSTOM, /* set() */
+	CL_TRUE, /* bool at field: true */
+	CL_COUNT, /* int at field: one more each time (-v -v) */
+	CL_TEXT, /* const char * at field: the value as written */
+};
 
 struct cl_option {
 	const char *name; /* long name, without "--" */
@@ -479,7 +489,9 @@ struct cl_option {
 	const char *help; /* lines of --help, separated by '\n' */
 	unsigned int commands; /* the commands (bits) that take it; 0: every one */
 	int section; /* which heading of --help lists it */
-	/* Store arg (NULL for a flag) into the tool's options: 0, or cl_error(). */
+	enum cl_store store;
+	size_t field; /* offsetof() in the tool's options, unless CL_CUSTOM */
+	/* CL_CUSTOM: store arg (NULL for a flag) into the tool's options: 0, or cl_error(). */
 	int (*set)(void *opts, const char *arg, char *err, size_t errlen);
 };
 
@@ -514,9 +526,18 @@ int cl_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((form
  */
 void say_init(const char *tool_name, int verbose);
 int say_verbosity(void);
-void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void say_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void say_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void say_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+enum say_kind {
+	SAY_ERROR,
+	SAY_WARNING, /* "warning: " after the tool's name */
+	SAY_NOTE,
+	SAY_VERBOSE, /* only with -v */
+};
+
+void say(enum say_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define say_error(...) say(SAY_ERROR, __VA_ARGS__)
+#define say_warning(...) say(SAY_WARNING, __VA_ARGS__)
+#define say_note(...) say(SAY_NOTE, __VA_ARGS__)
+#define say_verbose(...) say(SAY_VERBOSE, __VA_ARGS__)
 
 #endif /* XDPFLOW_H */

@@ -2,6 +2,7 @@
 /* xdpflow-reader: the table of its options (parsing and --help), views and what goes together. */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -67,13 +68,6 @@ static int lookup_name(const char *s, const char *const *names, int n)
 
 /* ---- How each option is stored (the table's set functions) ---- */
 
-static int set_pin_path(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)err, (void)errlen;
-	((struct reader_opts *)opts)->pin_path = arg;
-	return 0;
-}
-
 static int set_format(void *opts, const char *arg, char *err, size_t errlen)
 {
 	struct reader_opts *o = opts;
@@ -129,20 +123,6 @@ static int set_watch(void *opts, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static int set_prometheus_flows(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct reader_opts *)opts)->prometheus_flows = true;
-	return 0;
-}
-
-static int set_drain(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct reader_opts *)opts)->drain = true;
-	return 0;
-}
-
 static int set_output(void *opts, const char *arg, char *err, size_t errlen)
 {
 	if (!arg[0])
@@ -193,34 +173,16 @@ static int set_ipfix_rate(void *opts, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static int set_verbose(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct reader_opts *)opts)->verbose++;
-	return 0;
-}
-
-static int set_version(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct reader_opts *)opts)->version = true;
-	return 0;
-}
-
-static int set_help(void *opts, const char *arg, char *err, size_t errlen)
-{
-	(void)arg, (void)err, (void)errlen;
-	((struct reader_opts *)opts)->help = true;
-	return 0;
-}
-
 /* ---- The table: parsing and --help ---- */
 
 #define OPT(nm, l, a, sec, fn, text) \
 	{ .name = nm, .letter = l, .arg = a, .help = text, .section = sec, .set = fn }
+#define STORED(nm, l, a, sec, how, member, text)                                      \
+	{ .name = nm, .letter = l, .arg = a, .help = text, .section = sec, .store = how, \
+	  .field = offsetof(struct reader_opts, member) }
 
 static const struct cl_option options[] = {
-	OPT("pin-path", 'p', "DIR", SECTION_OPTIONS, set_pin_path,
+	STORED("pin-path", 'p', "DIR", SECTION_OPTIONS, CL_TEXT, pin_path,
 	    "pin folder of the maps (default " XDPFLOW_DEFAULT_PIN_PATH ")"),
 	OPT("format", 'f', "FORMAT", SECTION_OPTIONS, set_format,
 	    "table (default), json, csv or prometheus"),
@@ -236,16 +198,16 @@ static const struct cl_option options[] = {
 	OPT("watch", 'w', "S", SECTION_OPTIONS, set_watch,
 	    "read again every S seconds (whole seconds) and show per-second\n"
 	    "rates between the last two reads; Ctrl-C ends it"),
-	OPT("prometheus-flows", 0, NULL, SECTION_OPTIONS, set_prometheus_flows,
+	STORED("prometheus-flows", 0, NULL, SECTION_OPTIONS, CL_TRUE, prometheus_flows,
 	    "with --format prometheus: one series per flow as well\n"
 	    "(one per flow and counter: mind the cardinality)"),
-	OPT("verbose", 'v', NULL, SECTION_OPTIONS, set_verbose,
+	STORED("verbose", 'v', NULL, SECTION_OPTIONS, CL_COUNT, verbose,
 	    "say what is read and how long it took, on stderr, and show\n"
 	    "libbpf's log (-vv: debug)"),
-	OPT("version", 'V', NULL, SECTION_OPTIONS, set_version,
+	STORED("version", 'V', NULL, SECTION_OPTIONS, CL_TRUE, version,
 	    "print the version and the map layout version"),
-	OPT("help", 'h', NULL, SECTION_OPTIONS, set_help, "this text"),
-	OPT("drain", 0, NULL, SECTION_EXPORT, set_drain,
+	STORED("help", 'h', NULL, SECTION_OPTIONS, CL_TRUE, help, "this text"),
+	STORED("drain", 0, NULL, SECTION_EXPORT, CL_TRUE, drain,
 	    "report the counts and reset them to zero, exactly once: with\n"
 	    "traffic flowing, every frame is in exactly one drain's report\n"
 	    "(the counts are what arrived since the previous drain)"),
