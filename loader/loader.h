@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* loader/: what the xdpflow-loader commands share: options, messages, interfaces and XDP state. */
+/* loader/: what the xdpflow-loader commands share: their options, interfaces, a folder's pins and XDP state. */
 #ifndef XDPFLOW_LOADER_H
 #define XDPFLOW_LOADER_H
 
