@@ -7,14 +7,22 @@
 
 #include "export/ipfix.h"
 
-#define FIELD(iana_name, iana_id, octets, member) \
-	{ .name = iana_name, .id = iana_id, .len = octets, \
-	  .offset = offsetof(struct ipfix_flow, member), \
-	  .width = sizeof(((struct ipfix_flow *)0)->member) }
-#define COUNTER(delta_name, delta_id, total_name_, total_id_, member) \
-	{ .name = delta_name, .id = delta_id, .total_name = total_name_, .total_id = total_id_, \
-	  .len = 8, .offset = offsetof(struct ipfix_flow, member), \
-	  .width = sizeof(((struct ipfix_flow *)0)->member) }
+/* How a member of width bytes goes out in octets: what put_field() does, chosen here. */
+#define ENCODING(width, octets)                                        \
+	((width) > 8  ? IPFIX_AS_BYTES :                               \
+	 (width) == 1 ? ((octets) == 1 ? IPFIX_U8 : IPFIX_U8_AS_U16) : \
+	 (width) == 2 ? IPFIX_U16 :                                    \
+	 (width) == 4 ? IPFIX_U32 :                                    \
+			IPFIX_U64)
+#define MEMBER_SIZE(member) sizeof(((struct ipfix_flow *)0)->member)
+#define FIELD(iana_name, iana_id, octets, member)                                         \
+	{ .name = iana_name, .id = iana_id, .len = octets,                                \
+	  .offset = offsetof(struct ipfix_flow, member), .width = MEMBER_SIZE(member),    \
+	  .encoding = ENCODING(MEMBER_SIZE(member), octets) }
+#define COUNTER(delta_name, delta_id, total_name_, total_id_, member)                     \
+	{ .name = delta_name, .id = delta_id, .total_name = total_name_,                  \
+	  .total_id = total_id_, .len = 8, .offset = offsetof(struct ipfix_flow, member), \
+	  .width = MEMBER_SIZE(member), .encoding = ENCODING(MEMBER_SIZE(member), 8) }
 
 /*
  * Every information element xdpflow sends, each declared here once: its
@@ -44,25 +52,26 @@ const struct ipfix_field ipfix_fields[IPFIX_FIELDS] = {
 	[IPFIX_F_END] = FIELD("flowEndMilliseconds", 153, 8, end_ms),
 };
 
-#define COUNTERS IPFIX_F_PACKETS, IPFIX_F_OCTETS, IPFIX_F_L2_OCTETS, IPFIX_F_START, IPFIX_F_END
-
 /*
- * The four templates, by kind; ICMP flows have their own, with the
- * type/code element instead of ports and TCP flags, so a collector never
- * sees a type/code disguised as a port.
+ * The four templates' fields in record order, one list each, which makes
+ * both the template and its encoder below.  ICMP flows have their own,
+ * with the type/code element instead of ports and TCP flags, so a
+ * collector never sees a type/code disguised as a port.
  */
-/* A template's fields, and their number counted from the list. */
-#define TEMPLATE(...) { sizeof((const uint8_t[]){ __VA_ARGS__ }), { __VA_ARGS__ } }
+#define COUNTERS(F) F(PACKETS) F(OCTETS) F(L2_OCTETS) F(START) F(END)
+#define FIELDS_V4(F) F(SRC4) F(DST4) F(SPORT) F(DPORT) F(PROTO) F(TCP_FLAGS) F(INGRESS) COUNTERS(F)
+#define FIELDS_V6(F) F(SRC6) F(DST6) F(SPORT) F(DPORT) F(PROTO) F(TCP_FLAGS) F(INGRESS) COUNTERS(F)
+#define FIELDS_ICMP4(F) F(SRC4) F(DST4) F(ICMP4) F(PROTO) F(INGRESS) COUNTERS(F)
+#define FIELDS_ICMP6(F) F(SRC6) F(DST6) F(ICMP6) F(PROTO) F(INGRESS) COUNTERS(F)
+
+#define INDEX(f) IPFIX_F_##f,
+#define TEMPLATE(fields) { sizeof((const uint8_t[]){ fields(INDEX) }), { fields(INDEX) } }
 
 const struct ipfix_template ipfix_templates[IPFIX_TMPL_KINDS] = {
-	[IPFIX_TMPL_V4] = TEMPLATE(IPFIX_F_SRC4, IPFIX_F_DST4, IPFIX_F_SPORT, IPFIX_F_DPORT,
-				   IPFIX_F_PROTO, IPFIX_F_TCP_FLAGS, IPFIX_F_INGRESS, COUNTERS),
-	[IPFIX_TMPL_V6] = TEMPLATE(IPFIX_F_SRC6, IPFIX_F_DST6, IPFIX_F_SPORT, IPFIX_F_DPORT,
-				   IPFIX_F_PROTO, IPFIX_F_TCP_FLAGS, IPFIX_F_INGRESS, COUNTERS),
-	[IPFIX_TMPL_ICMP4] = TEMPLATE(IPFIX_F_SRC4, IPFIX_F_DST4, IPFIX_F_ICMP4, IPFIX_F_PROTO,
-				      IPFIX_F_INGRESS, COUNTERS),
-	[IPFIX_TMPL_ICMP6] = TEMPLATE(IPFIX_F_SRC6, IPFIX_F_DST6, IPFIX_F_ICMP6, IPFIX_F_PROTO,
-				      IPFIX_F_INGRESS, COUNTERS),
+	[IPFIX_TMPL_V4] = TEMPLATE(FIELDS_V4),
+	[IPFIX_TMPL_V6] = TEMPLATE(FIELDS_V6),
+	[IPFIX_TMPL_ICMP4] = TEMPLATE(FIELDS_ICMP4),
+	[IPFIX_TMPL_ICMP6] = TEMPLATE(FIELDS_ICMP6),
 };
 
 uint16_t ipfix_field_ie(const struct ipfix_field *f, bool delta)
@@ -102,46 +111,33 @@ static inline uint8_t *put64(uint8_t *p, uint64_t v)
 	return p + sizeof(v);
 }
 
-/* The member a field carries, as a number (members of 1, 2, 4 or 8 bytes). */
-static uint64_t member_value(const struct ipfix_flow *flow, const struct ipfix_field *f)
+/* One field of a record: an address's bytes as they are, a number big-endian in len octets. */
+static inline uint8_t *put_field(uint8_t *p, const struct ipfix_field *f,
+				 const struct ipfix_flow *flow)
 {
 	const uint8_t *m = (const uint8_t *)flow + f->offset;
 	uint16_t v16;
 	uint32_t v32;
 	uint64_t v64;
 
-	switch (f->width) {
-	case 1:
-		return *m;
-	case 2:
-		memcpy(&v16, m, 2);
-		return v16;
-	case 4:
-		memcpy(&v32, m, 4);
-		return v32;
-	default:
-		memcpy(&v64, m, 8);
-		return v64;
-	}
-}
-
-/* One field of a record: an address's bytes as they are, a number big-endian in len octets. */
-static uint8_t *put_field(uint8_t *p, const struct ipfix_field *f, const struct ipfix_flow *flow)
-{
-	if (f->width > 8) {
-		memcpy(p, (const uint8_t *)flow + f->offset, f->len);
-		return p + f->len;
-	}
-	switch (f->len) {
-	case 1:
-		*p = (uint8_t)member_value(flow, f);
+	switch (f->encoding) {
+	case IPFIX_U8:
+		*p = *m;
 		return p + 1;
-	case 2:
-		return put16(p, (uint16_t)member_value(flow, f));
-	case 4:
-		return put32(p, (uint32_t)member_value(flow, f));
+	case IPFIX_U8_AS_U16:
+		return put16(p, *m);
+	case IPFIX_U16:
+		memcpy(&v16, m, 2);
+		return put16(p, v16);
+	case IPFIX_U32:
+		memcpy(&v32, m, 4);
+		return put32(p, v32);
+	case IPFIX_U64:
+		memcpy(&v64, m, 8);
+		return put64(p, v64);
 	default:
-		return put64(p, member_value(flow, f));
+		memcpy(p, m, f->len);
+		return p + f->len;
 	}
 }
 
@@ -172,6 +168,8 @@ void ipfix_msg_begin(struct ipfix_msg *msg, uint8_t *buf, uint32_t cap, uint32_t
 	msg->set_id = 0;
 	msg->template_base = delta ? IPFIX_TEMPLATE_ID_DELTA : IPFIX_TEMPLATE_ID_TOTAL;
 	msg->records = 0;
+	for (int k = 0; k < IPFIX_TMPL_KINDS; k++)
+		msg->record_len[k] = ipfix_template_record_len(k);
 	/* Length, export time and sequence are known only at the end. */
 	p = put16(p, IPFIX_VERSION);
 	p = put16(p, 0);
@@ -218,14 +216,39 @@ int ipfix_msg_add_templates(struct ipfix_msg *msg)
 	return 0;
 }
 
-/* A data record, field by field as its template lists them. */
+/*
+ * A data record, field by field as its template lists them.  One function
+ * per template, from the same lists: the fields' encodings and offsets are
+ * constants there, so each record is written without a loop or lookup.
+ */
+#define PUT(f) p = put_field(p, &ipfix_fields[IPFIX_F_##f], flow);
+#define WRITER(name, fields)                                        \
+	static void name(uint8_t *p, const struct ipfix_flow *flow) \
+	{                                                           \
+		fields(PUT)                                         \
+	}
+
+WRITER(write_v4, FIELDS_V4)
+WRITER(write_v6, FIELDS_V6)
+WRITER(write_icmp4, FIELDS_ICMP4)
+WRITER(write_icmp6, FIELDS_ICMP6)
+
 static void write_record(uint8_t *p, enum ipfix_template_kind kind, const struct ipfix_flow *flow)
 {
-	const struct ipfix_template *t = &ipfix_templates[kind];
-	int i;
-
-	for (i = 0; i < t->count; i++)
-		p = put_field(p, &ipfix_fields[t->fields[i]], flow);
+	switch (kind) {
+	case IPFIX_TMPL_V4:
+		write_v4(p, flow);
+		break;
+	case IPFIX_TMPL_V6:
+		write_v6(p, flow);
+		break;
+	case IPFIX_TMPL_ICMP4:
+		write_icmp4(p, flow);
+		break;
+	default:
+		write_icmp6(p, flow);
+		break;
+	}
 }
 
 int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
@@ -238,7 +261,7 @@ int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
 		return -EINVAL;
 	kind = template_kind(flow);
 	id = msg->template_base + kind;
-	rlen = ipfix_template_record_len(kind);
+	rlen = msg->record_len[kind];
 	need = rlen + (msg->set_id == id ? 0 : IPFIX_SET_HEADER_LEN);
 	if (msg->len + need > msg->cap)
 		return -ENOSPC;

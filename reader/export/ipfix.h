@@ -101,6 +101,16 @@ enum ipfix_field_index {
 	IPFIX_FIELDS,
 };
 
+/* A member of struct ipfix_flow on the wire: its bytes, or a number in network order. */
+enum ipfix_encoding {
+	IPFIX_AS_BYTES,
+	IPFIX_U8,
+	IPFIX_U8_AS_U16,
+	IPFIX_U16,
+	IPFIX_U32,
+	IPFIX_U64,
+};
+
 /*
  * One information element: what the template announces and what a record
  * carries.  A new element is one row of ipfix_fields[] (and its place in
@@ -114,6 +124,7 @@ struct ipfix_field {
 	uint16_t len; /* octets on the wire */
 	uint16_t offset; /* of the member of struct ipfix_flow it carries */
 	uint16_t width; /* of that member: 1 to 8 a number, more an address */
+	enum ipfix_encoding encoding; /* from width and len, by the row's macro */
 };
 
 #define IPFIX_MAX_TEMPLATE_FIELDS 16
@@ -158,6 +169,7 @@ struct ipfix_msg {
 	uint16_t set_id;
 	uint16_t template_base; /* IPFIX_TEMPLATE_ID_DELTA or _TOTAL */
 	uint32_t records; /* data records in this message */
+	uint16_t record_len[IPFIX_TMPL_KINDS]; /* of each template, from ipfix_templates[] */
 };
 
 /* Template id and record length that a flow is encoded with. */
