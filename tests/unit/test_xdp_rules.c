@@ -979,25 +979,14 @@ static void test_ipv6_ip_bytes_held(void)
 	check_one("ipv6_padded_frame_ip_bytes_48", E_IP(17, 1000, 53, 48, 0));
 }
 
-/* Largest last_jiffies over the CPUs' clock anchors. */
+/* Largest last_jiffies over the CPUs' clock anchors: the anchor a read takes (pin/). */
 static __u64 clock_last_jiffies(void)
 {
-	size_t stride = tl_percpu_stride(sizeof(struct xdpflow_clock_anchor));
-	__u8 *vals = calloc((size_t)xdp.ncpus, stride);
-	__u64 max = 0;
-	__u32 zero = 0;
-	int cpu;
+	struct flow_clock clk;
 
-	if (vals && !bpf_map_lookup_elem(xdp.clock_fd, &zero, vals)) {
-		for (cpu = 0; cpu < xdp.ncpus; cpu++) {
-			const struct xdpflow_clock_anchor *a = (const void *)(vals + stride * cpu);
-
-			if (a->last_jiffies > max)
-				max = a->last_jiffies;
-		}
-	}
-	free(vals);
-	return max;
+	if (snapshot_read_clock(xdp.pm.fd[PIN_CLOCK], xdp.pm.ncpus, &clk) || !clk.valid)
+		return 0;
+	return clk.anchor_jiffies;
 }
 
 static void test_first_last_seen(void)
