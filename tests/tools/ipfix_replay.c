@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Test tool: export flows from a text list, or N generated ones, with reader/ipfix.c; also its rate benchmark. */
+/* Test tool: export flows from a text list, or N generated ones, with reader/export/ipfix*.c; also its rate benchmark. */
 // links: reader/export/ipfix.c reader/export/ipfix_exporter.c
 #include <arpa/inet.h>
 #include <errno.h>
