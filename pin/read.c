@@ -95,16 +95,26 @@ static int lookup_batch(int fd, void *token, bool first, void *keys, void *value
 	return -errno;
 }
 
-/*
- * Call fn for every entry of a per-CPU array, reading a batch of entries
- * at a time (the value of every CPU of an entry, each rounded up to 8 bytes).
- */
-static int walk_percpu_array(int fd, size_t value_size, int ncpus,
-			     int (*fn)(__u32 key, const void *values, size_t stride, int ncpus,
-				       void *ctx),
-			     void *ctx)
+/* One entry of a per-CPU array as a batch read it: the value of every CPU. */
+struct percpu_entry {
+	int fd; /* the array, to read the entry again */
+	__u32 key;
+	const unsigned char *values; /* ncpus values, stride bytes apart */
+	size_t stride; /* the value's size rounded up to 8 bytes */
+	int ncpus;
+};
+
+static inline const void *percpu_value(const struct percpu_entry *e, int cpu)
 {
-	size_t stride = ROUND8(value_size), per_entry = stride * ncpus;
+	return e->values + (size_t)cpu * e->stride;
+}
+
+/* Call fn for every entry of a per-CPU array, reading a batch of entries at a time. */
+static int walk_percpu_array(int fd, size_t value_size, int ncpus,
+			     int (*fn)(const struct percpu_entry *e, void *ctx), void *ctx)
+{
+	struct percpu_entry e = { .fd = fd, .stride = ROUND8(value_size), .ncpus = ncpus };
+	size_t per_entry = e.stride * ncpus;
 	__u32 room = PERCPU_BATCH_BYTES / per_entry, count, i;
 	__u64 token = 0;
 	unsigned char *values;
@@ -133,8 +143,11 @@ static int walk_percpu_array(int fd, size_t value_size, int ncpus,
 			break;
 		}
 		first = false;
-		for (i = 0; i < count && !ret; i++)
-			ret = fn(keys[i], values + (size_t)i * per_entry, stride, ncpus, ctx);
+		for (i = 0; i < count && !ret; i++) {
+			e.key = keys[i];
+			e.values = values + (size_t)i * per_entry;
+			ret = fn(&e, ctx);
+		}
 		if (ret)
 			break;
 	}
@@ -144,16 +157,15 @@ out:
 	return ret;
 }
 
-static int add_stats_slot(__u32 key, const void *values, size_t stride, int ncpus, void *ctx)
+static int add_stats_slot(const struct percpu_entry *e, void *ctx)
 {
 	struct iface_set *out = ctx;
 	const struct xdpflow_iface_stats *v;
 	struct iface_counts *ic;
 	int cpu, f, p;
 
-	(void)key;
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		v = (const void *)((const unsigned char *)values + (size_t)cpu * stride);
+	for (cpu = 0; cpu < e->ncpus; cpu++) {
+		v = percpu_value(e, cpu);
 		/* Each CPU's copy of the slot names its own owner. */
 		if (!v->ifindex)
 			continue;
@@ -180,18 +192,17 @@ int snapshot_read_stats(int stats_fd, int ncpus, struct iface_set *out)
 /*
  * One slot of the flow cache on every CPU.  The one place a cache entry is
  * read: whatever a live read must do about an entry the program rewrites
- * meanwhile belongs here (key is the slot, to read it again).
+ * meanwhile belongs here (slot->fd and slot->key read the slot again).
  */
-static int add_cache_slot(__u32 key, const void *values, size_t stride, int ncpus, void *ctx)
+static int add_cache_slot(const struct percpu_entry *slot, void *ctx)
 {
 	struct flow_cache *out = ctx;
 	const struct xdpflow_flowcache_entry *e;
 	struct cached_flow *cf;
 	int cpu;
 
-	(void)key;
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		e = (const void *)((const unsigned char *)values + (size_t)cpu * stride);
+	for (cpu = 0; cpu < slot->ncpus; cpu++) {
+		e = percpu_value(slot, cpu);
 		if (!e->counters.packets)
 			continue; /* empty slot */
 		cf = keyhash_put(&out->h, &e->key, NULL);
