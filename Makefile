@@ -19,11 +19,13 @@ VERSION := $(shell sed -n '$(VERSION_SED)' debian/changelog)
 ifeq ($(VERSION),)
 $(error cannot read the version from debian/changelog's first line: "xdpflow (VERSION) ...")
 endif
-# What the tools know of the build: their version, and where the XDP object is installed
+# libxdp has no call that tells its version at run time: --version says the one built against.
+LIBXDP_VERSION := $(or $(shell pkg-config --modversion libxdp 2>/dev/null),unknown)
+# What the tools know of the build: their version, libxdp's, and where the XDP object is installed
 # (BPFDIR, the folder of make install and the Debian package; the loader also looks in
 # ../BPFSUBDIR from its own folder, so a tree installed with any PREFIX or DESTDIR works).
 XDPFLOW_DEFS = -DXDPFLOW_VERSION='"$(VERSION)"' -DXDPFLOW_BPF_DIR='"$(BPFDIR)"' \
-	-DXDPFLOW_BPF_SUBDIR='"$(BPFSUBDIR)"'
+	-DXDPFLOW_BPF_SUBDIR='"$(BPFSUBDIR)"' -DXDPFLOW_LIBXDP_VERSION='"$(LIBXDP_VERSION)"'
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(PKG_CFLAGS) $(XDPFLOW_DEFS)

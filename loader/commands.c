@@ -154,7 +154,8 @@ static const struct cl_option options[] = {
 	STORED("purge", 0, NULL, CMD_DETACH, CL_TRUE, purge,
 	    "remove the pinned maps (and their counts) too"),
 	OPT("pin-path", 'p', "DIR", 0, set_pin_path,
-	    "pin folder of xdpflow's maps (default " XDPFLOW_DEFAULT_PIN_PATH ")"),
+	    "pin folder of xdpflow's maps (default: $" XDPFLOW_PIN_PATH_ENV ",\n"
+	    "else " XDPFLOW_DEFAULT_PIN_PATH ")"),
 	STORED("verbose", 'v', NULL, 0, CL_COUNT, verbose,
 	       "show libxdp's and libbpf's log (-vv: debug)"),
 	STORED("help", 'h', NULL, 0, CL_TRUE, help, "this help"),
@@ -243,11 +244,12 @@ static void print_main_help(FILE *f)
 		   "Commands:\n", LOADER_NAME);
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'%s COMMAND --help' shows a command's options and examples.\n\n"
+	fprintf(f, "\n'%s COMMAND --help' shows a command's options and examples;\n"
+		   "'%s --version' (-V) the versions of the tool, the map layout and the libraries.\n\n"
 		   "Examples:\n"
 		   "  %s run                     # pick an interface, watch it, Ctrl-C to stop\n"
 		   "  %s attach eth0          # then read the counts with xdpflow-reader\n"
-		   "  %s status\n", LOADER_NAME, LOADER_NAME, LOADER_NAME, LOADER_NAME);
+		   "  %s status\n", LOADER_NAME, LOADER_NAME, LOADER_NAME, LOADER_NAME, LOADER_NAME);
 }
 
 static void print_command_help(const struct command *c)
@@ -306,6 +308,9 @@ static int run_command(const struct command *c, int argc, char **argv, struct lo
 	}
 	if (!check_operands(c, argv + first, argc - first, err, sizeof(err)))
 		return usage_error(c, err);
+	/* --pin-path checked its value; $XDPFLOW_PIN_PATH is checked here. */
+	if (strlen(o->pin_dir) >= PATH_MAX - 32)
+		return usage_error(c, "$" XDPFLOW_PIN_PATH_ENV " is too long for a pin folder");
 	say_init(LOADER_NAME, o->verbose);
 	ret = c->run(o, argv + first, argc - first);
 	if (ret == EXIT_USAGE)
@@ -316,7 +321,7 @@ static int run_command(const struct command *c, int argc, char **argv, struct lo
 int loader_main(int argc, char **argv)
 {
 	struct loader_opts o = {
-		.pin_dir = XDPFLOW_DEFAULT_PIN_PATH,
+		.pin_dir = pin_path_default(),
 		.mode = XDP_MODE_UNSPEC,
 		.prio = -1,
 		.gid = (gid_t)-1,
@@ -338,6 +343,10 @@ int loader_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
 		print_main_help(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (!strcmp(argv[first], "-V") || !strcmp(argv[first], "--version")) {
+		print_version(stdout, LOADER_NAME);
 		return EXIT_SUCCESS;
 	}
 	if (!strcmp(argv[first], "help")) {

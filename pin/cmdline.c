@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xdpflow.h"
 
@@ -171,4 +172,11 @@ void cl_print_options(FILE *f, const struct cl_option *table, size_t n, unsigned
 				next++;
 		}
 	}
+}
+
+const char *pin_path_default(void)
+{
+	const char *env = getenv(XDPFLOW_PIN_PATH_ENV);
+
+	return env && *env ? env : XDPFLOW_DEFAULT_PIN_PATH;
 }

@@ -17,8 +17,10 @@
  *   clock.c    flow times (jiffies) to wall-clock time
  *   sources.c  the sources view: flows summed by interface and source
  *   names.c    interface and IP protocol names
- *   cmdline.c  command lines from a table of options (parsing and --help)
+ *   cmdline.c  command lines from a table of options (parsing and --help),
+ *              and the default pin folder
  *   log.c      the tools' messages, and libbpf's and libxdp's log
+ *   version.c  what --version prints
  *   keyhash.c, topn.c   the hash and the ranking the reads and views use
  * The map ABI itself is xdpflow_abi.h, shared with the XDP program.
  */
@@ -40,6 +42,14 @@
 
 #define XDPFLOW_BPFFS "/sys/fs/bpf"
 #define XDPFLOW_DEFAULT_PIN_PATH XDPFLOW_BPFFS "/xdpflow"
+/* The environment variable that names the pin folder when no --pin-path is given. */
+#define XDPFLOW_PIN_PATH_ENV "XDPFLOW_PIN_PATH"
+
+/*
+ * The pin folder when none is named, both tools' default (cmdline.c):
+ * $XDPFLOW_PIN_PATH if set and not empty, else XDPFLOW_DEFAULT_PIN_PATH.
+ */
+const char *pin_path_default(void);
 
 enum pin_map_id {
 	PIN_LAYOUT,
@@ -539,5 +549,16 @@ void say(enum say_kind kind, const char *fmt, ...) __attribute__((format(printf,
 #define say_warning(...) say(SAY_WARNING, __VA_ARGS__)
 #define say_note(...) say(SAY_NOTE, __VA_ARGS__)
 #define say_verbose(...) say(SAY_VERBOSE, __VA_ARGS__)
+
+/* ===================================================================== */
+/* Version (version.c)                                                   */
+/* ===================================================================== */
+
+/*
+ * --version of both tools, one line: "TOOL VERSION (map layout version N,
+ * libbpf X.Y, libxdp X.Y.Z)", libbpf's as loaded now, libxdp's as built
+ * against (libxdp has no call that says its version).
+ */
+void print_version(FILE *f, const char *tool);
 
 #endif /* XDPFLOW_H */

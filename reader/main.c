@@ -251,8 +251,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.version) {
-		printf(READER_NAME " %s (map layout version %u)\n", XDPFLOW_VERSION,
-		       XDPFLOW_LAYOUT_VERSION);
+		print_version(stdout, READER_NAME);
 		return 0;
 	}
 	if (o.ipfix && ipfix_parse_collector(o.ipfix, host, sizeof(host), port, sizeof(port), msg,

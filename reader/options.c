@@ -183,7 +183,8 @@ static int set_ipfix_rate(void *opts, const char *arg, char *err, size_t errlen)
 
 static const struct cl_option options[] = {
 	STORED("pin-path", 'p', "DIR", SECTION_OPTIONS, CL_TEXT, pin_path,
-	    "pin folder of the maps (default " XDPFLOW_DEFAULT_PIN_PATH ")"),
+	    "pin folder of the maps (default: $" XDPFLOW_PIN_PATH_ENV ", else\n"
+	    XDPFLOW_DEFAULT_PIN_PATH ")"),
 	OPT("format", 'f', "FORMAT", SECTION_OPTIONS, set_format,
 	    "table (default), json, csv or prometheus"),
 	OPT("top", 'n', "N", SECTION_OPTIONS, set_top,
@@ -205,7 +206,7 @@ static const struct cl_option options[] = {
 	    "say what is read and how long it took, on stderr, and show\n"
 	    "libbpf's log (-vv: debug)"),
 	STORED("version", 'V', NULL, SECTION_OPTIONS, CL_TRUE, version,
-	    "print the version and the map layout version"),
+	    "print the versions of xdpflow, its map layout, libbpf and libxdp"),
 	STORED("help", 'h', NULL, SECTION_OPTIONS, CL_TRUE, help, "this text"),
 	STORED("drain", 0, NULL, SECTION_EXPORT, CL_TRUE, drain,
 	    "report the counts and reset them to zero, exactly once: with\n"
@@ -288,7 +289,7 @@ void reader_print_help(FILE *f)
 static void set_defaults(struct reader_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->pin_path = XDPFLOW_DEFAULT_PIN_PATH;
+	o->pin_path = pin_path_default();
 	o->format = FORMAT_TABLE;
 	o->sort = SORT_NONE;
 	o->ipfix_rate = READER_DEFAULT_IPFIX_RATE;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: xdpflow-loader's command line (commands, options, values) with the commands stubbed. */
-// links: loader/commands.c pin/cmdline.c pin/log.c
+// links: loader/commands.c pin/cmdline.c pin/log.c pin/version.c
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
