@@ -41,7 +41,7 @@ def run(*args, tries=1):
         p = subprocess.run(args, capture_output=True, text=True)
         if p.returncode == 0:
             return p.stdout
-        time.sleep(0.05)
+        time.sleep(0.05 * (attempt + 1))
     raise subprocess.CalledProcessError(p.returncode, args, p.stdout, p.stderr)
 
 def pinned_ids(pindir):
@@ -63,8 +63,10 @@ def kernel_xdpflow(ns):
     """{iface: xdpflow program id} as xdp-loader status lists them (alone or in a dispatcher),
     checked against bpftool net (the kernel's attachment list)."""
     try:
-        # It reads each program by id: one freed meanwhile fails it, so ask again.
-        out = run("nsenter", "--net=/run/netns/" + ns, "xdp-loader", "status", tries=5)
+        # It reads each program by id: one freed meanwhile fails it, so ask again. It also
+        # takes xdp-tools' program lock, and another xdp-loader on the machine creating that
+        # lock file at the same moment fails it ("Unable to read PID from lockfile").
+        out = run("nsenter", "--net=/run/netns/" + ns, "xdp-loader", "status", tries=20)
     except subprocess.CalledProcessError as e:
         sys.exit("xdp-loader status failed: %s" % (e.stderr or e.stdout).strip().replace("\n", " | "))
     found, iface = {}, None
