@@ -167,7 +167,9 @@ static const struct command commands[] = {
 	{ CMD_LIST, "list", "interfaces and the XDP programs on each", "list [-p DIR]",
 	  "List the interfaces of this network namespace with their index, state and XDP\n"
 	  "programs (dispatcher or not, mode, priority). '*' marks xdpflow using the maps\n"
-	  "pinned at --pin-path.\n",
+	  "pinned at --pin-path, '+' xdpflow using other maps: a line below names their\n"
+	  "folder, and the last line every folder of the bpf filesystem holding xdpflow's\n"
+	  "maps (attached or not), found as 'bpftool -f map show' finds pins.\n",
 	  "  xdpflow-loader list\n",
 	  0, 0, NULL, "unexpected argument '%s'", cmd_list },
 	{ CMD_ATTACH, "attach", "count the traffic of one or more interfaces",
@@ -194,10 +196,11 @@ static const struct command commands[] = {
 	  "The same with xdp-tools: xdp-loader unload eth0 --id ID (ID from xdp-loader status)\n",
 	  0, -1, NULL, NULL, cmd_detach },
 	{ CMD_STATUS, "status", "where xdpflow runs and how full its tables are", "status [-p DIR]",
-	  "Show the pin folder, every interface running xdpflow (mode, multi-prog or\n"
-	  "single-program, priority, position in the chain), a program still using the maps\n"
-	  "that no interface here runs, flow table use and the packets whose flow the full\n"
-	  "table could not record. Exits 1 (saying why) when the pins cannot be read.\n",
+	  "Show the pin folder, every interface running xdpflow with its maps (mode,\n"
+	  "multi-prog or single-program, priority, position in the chain), each xdpflow\n"
+	  "here with other maps and where those are pinned ('other xdpflow:' lines), a\n"
+	  "program still using the maps that no interface here runs, flow table use and\n"
+	  "the packets whose flow the full table could not record. Exits 1 (saying why) when the pins cannot be read.\n",
 	  "  xdpflow-loader status\n"
 	  "  xdpflow-loader status --pin-path /sys/fs/bpf/xdpflow-lab\n",
 	  0, 0, NULL, "unexpected argument '%s'", cmd_status },

@@ -37,14 +37,40 @@ static void describe_programs(const struct xdp_state *st, char *buf, size_t size
 	}
 }
 
+/* An xdpflow with other maps than those at the pin folder: footnoted with their folder. */
+struct other_xdpflow {
+	size_t iface; /* in the list of interfaces */
+	__u32 prog_id;
+};
+
+/* Every folder holding xdpflow's maps, attached or not: what --pin-path can name. */
+static void print_pin_folders(const struct pin_folders *pf)
+{
+	size_t i, size = 64;
+	char *names;
+
+	/* Each folder's name and ", " (a folder repeats once per map pinned there). */
+	for (i = 0; i < pf->n; i++)
+		size += strlen(pf->v[i].dir) + 2;
+	names = malloc(size);
+	if (!names)
+		return;
+	if (pin_folders_list(pf, NULL, pf->n, names, size))
+		printf("pin folders of xdpflow's maps%s: %s\n",
+		       pf->truncated ? " (in the part of " XDPFLOW_BPFFS " searched)" : "", names);
+	free(names);
+}
+
 int cmd_list(const struct loader_opts *o, char **args, int nargs)
 {
-	bool ours = false, others = false, denied = false;
+	bool ours = false, denied = false;
+	struct pin_folders pf = {};
 	struct iface *all;
 	struct xdp_state st;
 	struct pinset ps = {};
-	char progs[512];
-	size_t n, i;
+	struct other_xdpflow *others;
+	char progs[512], where[PATH_MAX + 64];
+	size_t n, i, n_others = 0;
 	int err;
 
 	(void)args, (void)nargs; /* none: the command table says so */
@@ -56,6 +82,13 @@ int cmd_list(const struct loader_opts *o, char **args, int nargs)
 	/* Without bpffs or the pins, xdpflow programs are simply not marked as ours. */
 	if (!pin_bpffs_ensure(o->pin_dir, false, NULL))
 		pinset_read(o->pin_dir, &ps);
+	others = calloc(n ? n : 1, sizeof(*others));
+	if (!others || pin_folders_find(&pf)) {
+		say_error("out of memory");
+		free(others);
+		free(all);
+		return -ENOMEM;
+	}
 	printf("%-8s %-16s %-10s %s\n", "IFINDEX", "IFACE", "STATE", "XDP PROGRAMS");
 	for (i = 0; i < n; i++) {
 		err = xdp_state_read(all[i].ifindex, &ps, &st);
@@ -65,7 +98,9 @@ int cmd_list(const struct loader_opts *o, char **args, int nargs)
 		} else {
 			describe_programs(&st, progs, sizeof(progs));
 			ours |= st.owner == OWNER_OURS;
-			others |= st.owner == OWNER_OTHER_PINS;
+			if (st.owner == OWNER_OTHER_PINS)
+				others[n_others++] = (struct other_xdpflow){
+					i, xdp_program__id(st.xdpflow) };
 		}
 		printf("%-8u %-16s %-10s %s\n", all[i].ifindex, all[i].name,
 		       iface_state(all[i].name), progs);
@@ -73,8 +108,13 @@ int cmd_list(const struct loader_opts *o, char **args, int nargs)
 	}
 	if (ours)
 		printf("* xdpflow with the maps pinned at %s\n", o->pin_dir);
-	if (others)
-		printf("+ xdpflow with maps pinned elsewhere (see its --pin-path)\n");
+	for (i = 0; i < n_others; i++)
+		printf("+ xdpflow on %s (id %u) uses maps pinned %s\n", all[others[i].iface].name,
+		       others[i].prog_id, prog_pins_where(&pf, others[i].prog_id, where,
+							  sizeof(where)));
+	print_pin_folders(&pf);
+	pin_folders_free(&pf);
+	free(others);
 	free(all);
 	if (denied) {
 		say_error("cannot see the XDP programs: reading them needs CAP_SYS_ADMIN "

@@ -99,6 +99,12 @@ bool prog_uses_pinset(__u32 prog_id, const struct pinset *ps);
 /* id of a loaded XDP (or freplace) program using ps's maps, not in except; 0 if none. */
 __u32 pinset_user(const struct pinset *ps, const __u32 *except, int n_except);
 
+/*
+ * Where the maps program prog_id uses are pinned, for a message: "at DIR",
+ * or "nowhere under /sys/fs/bpf (...)"; returns buf.
+ */
+const char *prog_pins_where(const struct pin_folders *pf, __u32 prog_id, char *buf, size_t size);
+
 /* Lock the pin folder, creating it (0700) first if create is set; fd or -errno. */
 int lock_pin_dir(const char *dir, bool create, bool *created);
 /* lock_pin_dir()'s error in words. */

@@ -72,44 +72,25 @@ static bool ids_intersect(const __u32 *ids, __u32 n, const struct pinset *ps)
 	return false;
 }
 
-/* Program info with its map ids; the type in *type. */
-static bool fd_uses_pinset(int fd, const struct pinset *ps, __u32 *type)
+/* Does program prog_id use any of ps's maps?  Its type in *type. */
+static bool uses_pinset(__u32 prog_id, const struct pinset *ps, __u32 *type)
 {
-	struct bpf_prog_info info;
-	__u32 ids[64], len, n;
+	__u32 ids[64];
+	int n;
 
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	info.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return false;
-	if (type)
-		*type = info.type;
-	n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
-	return ids_intersect(ids, n, ps);
+	n = pin_prog_map_ids(prog_id, ids, 64, type);
+	return n > 0 && ids_intersect(ids, n, ps);
 }
 
 bool prog_uses_pinset(__u32 prog_id, const struct pinset *ps)
 {
-	bool uses;
-	int fd;
-
-	if (!ps->present)
-		return false;
-	fd = bpf_prog_get_fd_by_id(prog_id);
-	if (fd < 0)
-		return false;
-	uses = fd_uses_pinset(fd, ps, NULL);
-	close(fd);
-	return uses;
+	return ps->present && uses_pinset(prog_id, ps, NULL);
 }
 
 __u32 pinset_user(const struct pinset *ps, const __u32 *except, int n_except)
 {
 	__u32 id = 0, type;
-	bool uses;
-	int fd, i;
+	int i;
 
 	if (!ps->present)
 		return 0;
@@ -120,17 +101,26 @@ __u32 pinset_user(const struct pinset *ps, const __u32 *except, int n_except)
 	while (!bpf_prog_get_next_id(id, &id)) {
 		for (i = 0; i < n_except && except[i] != id; i++)
 			;
-		if (i < n_except)
-			continue;
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		uses = fd_uses_pinset(fd, ps, &type);
-		close(fd);
-		if (uses && (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_EXT))
+		if (i == n_except && uses_pinset(id, ps, &type) &&
+		    (type == BPF_PROG_TYPE_XDP || type == BPF_PROG_TYPE_EXT))
 			return id;
 	}
 	return 0;
+}
+
+const char *prog_pins_where(const struct pin_folders *pf, __u32 prog_id, char *buf, size_t size)
+{
+	const char *dir = pin_folders_of_prog(pf, prog_id);
+
+	if (dir)
+		snprintf(buf, size, "at %s", dir);
+	else if (pf->truncated)
+		snprintf(buf, size, "nowhere found in the part of %s searched (too many pins to "
+			 "search it all)", XDPFLOW_BPFFS);
+	else
+		snprintf(buf, size, "nowhere under %s (removed, or in another mount namespace)",
+			 XDPFLOW_BPFFS);
+	return buf;
 }
 
 int lock_pin_dir(const char *dir, bool create, bool *created)

@@ -35,53 +35,72 @@ static void print_pin_folder(const char *dir, const struct pinset *ps)
 	       pinset_complete(ps) ? "" : ", INCOMPLETE (see xdpflow-loader clean)");
 }
 
-/* One line per interface running xdpflow; returns how many run ours. */
-static int print_attachments(const struct loader_opts *o, const struct pinset *ps)
+/* How xdpflow runs on one interface (st read with ours = the pins asked about). */
+static void print_attachment(const char *label, const struct iface *ifc, const struct xdp_state *st)
+{
+	char chain[96];
+
+	if (st->legacy)
+		snprintf(chain, sizeof(chain),
+			 "single-program mode (no dispatcher: no other XDP program can share it)");
+	else
+		snprintf(chain, sizeof(chain), "multi-prog mode, position %d of %d in libxdp's dispatcher",
+			 st->position, st->count);
+	printf("%s %s (ifindex %u): program id %u, %s mode, %s, priority %u\n", label, ifc->name,
+	       ifc->ifindex, xdp_program__id(st->xdpflow), mode_name(st->mode), chain,
+	       xdp_program__run_prio(st->xdpflow));
+}
+
+/*
+ * One line per interface running xdpflow with the maps pinned at the
+ * folder asked about, then one per xdpflow with other maps, saying where
+ * those are pinned.  Returns how many run ours.
+ */
+static int print_attachments(const struct loader_opts *o, const struct pinset *ps,
+			     const struct pin_folders *pf)
 {
 	const char *label = "attached to:  ";
+	char where[PATH_MAX + 64];
 	struct iface *all;
 	struct xdp_state st;
-	char chain[96];
-	__u32 *ids, user;
-	size_t n, i;
+	__u32 *ids, *others, user;
+	size_t n, i, n_others = 0;
 	int ours = 0;
 
 	if (iface_list(&all, &n)) {
 		printf("%s ? (cannot list the interfaces)\n", label);
 		return 0;
 	}
+	/* ids: our programs (for pinset_user); others: an xdpflow with other maps per interface. */
 	ids = calloc(n ? n : 1, sizeof(*ids));
-	for (i = 0; i < n; i++) {
-		if (xdp_state_read(all[i].ifindex, ps, &st) || !st.xdpflow) {
-			xdp_state_free(&st);
-			continue;
+	others = calloc(n ? n : 1, sizeof(*others));
+	for (i = 0; ids && others && i < n; i++) {
+		if (!xdp_state_read(all[i].ifindex, ps, &st) && st.owner == OWNER_OURS) {
+			print_attachment(label, &all[i], &st);
+			label = "              ";
+			ids[ours++] = xdp_program__id(st.xdpflow);
+		} else if (st.owner == OWNER_OTHER_PINS) {
+			others[i] = xdp_program__id(st.xdpflow);
+			n_others++;
 		}
-		if (st.legacy)
-			snprintf(chain, sizeof(chain),
-				 "single-program mode (no dispatcher: no other XDP program can share it)");
-		else
-			snprintf(chain, sizeof(chain),
-				 "multi-prog mode, position %d of %d in libxdp's dispatcher",
-				 st.position, st.count);
-		printf("%s %s (ifindex %u): program id %u, %s mode, %s, priority %u%s\n", label,
-		       all[i].name, all[i].ifindex, xdp_program__id(st.xdpflow),
-		       mode_name(st.mode), chain, xdp_program__run_prio(st.xdpflow),
-		       st.owner == OWNER_OURS ? "" : ", maps NOT those pinned here");
-		label = "              ";
-		if (st.owner == OWNER_OURS && ids)
-			ids[ours] = xdp_program__id(st.xdpflow);
-		ours += st.owner == OWNER_OURS;
 		xdp_state_free(&st);
 	}
 	if (!ours)
 		printf("%s nowhere in this network namespace with the maps pinned at %s\n", label,
 		       o->pin_dir);
+	/* Every line its label: a script reading "attached to:" lines never takes these for ours. */
+	for (i = 0; n_others && i < n; i++)
+		if (others[i])
+			printf("other xdpflow: %s (ifindex %u): program id %u, its maps pinned %s\n",
+			       all[i].name, all[i].ifindex, others[i],
+			       prog_pins_where(pf, others[i], where, sizeof(where)));
 	/* A program holding the maps that no interface here runs: say so, it still counts. */
 	user = ids ? pinset_user(ps, ids, ours) : 0;
 	if (user)
 		printf("also used by:  XDP program id %u, attached to no interface here (another "
 		       "network namespace, or kept by libxdp's dispatcher pins for a deleted "
 		       "interface: see xdpflow-loader clean)\n", user);
+	free(others);
 	free(ids);
 	free(all);
 	return ours;
@@ -146,6 +165,7 @@ static int print_fill(const struct loader_opts *o)
 
 int cmd_status(const struct loader_opts *o, char **args, int nargs)
 {
+	struct pin_folders pf;
 	struct pinset ps;
 	int err;
 
@@ -153,20 +173,24 @@ int cmd_status(const struct loader_opts *o, char **args, int nargs)
 	err = require_capabilities("status", false);
 	if (err)
 		return err;
+	memset(&ps, 0, sizeof(ps));
 	if (pin_bpffs_ensure(o->pin_dir, false, NULL)) {
 		printf("pin folder:    %s: no bpf filesystem mounted at %s, so no pins\n", o->pin_dir,
 		       XDPFLOW_BPFFS);
-		memset(&ps, 0, sizeof(ps));
-		print_attachments(o, &ps);
-		return 0;
+	} else {
+		err = pinset_read(o->pin_dir, &ps);
+		if (err) {
+			say_error("cannot read the pins in %s: %s", o->pin_dir, strerror(-err));
+			return err;
+		}
+		print_pin_folder(o->pin_dir, &ps);
 	}
-	err = pinset_read(o->pin_dir, &ps);
-	if (err) {
-		say_error("cannot read the pins in %s: %s", o->pin_dir, strerror(-err));
-		return err;
+	if (pin_folders_find(&pf)) {
+		say_error("out of memory");
+		return -ENOMEM;
 	}
-	print_pin_folder(o->pin_dir, &ps);
-	print_attachments(o, &ps);
+	print_attachments(o, &ps, &pf);
+	pin_folders_free(&pf);
 	if (!ps.present)
 		return 0;
 	/* Pins that cannot be read (incomplete, not ours): print_fill() says why, exit 1. */

@@ -96,6 +96,25 @@ static void access_message(const char *dir, const char *path, char *msg, size_t 
 		 "chooses the group)", what, st.st_mode & 07777, group, group);
 }
 
+/* No pins at dir: attach first, or name a folder where xdpflow's maps are pinned, if any. */
+static void missing_message(const char *dir, const char *path, char *msg, size_t msglen)
+{
+	struct pin_folders pf;
+	char found[PATH_MAX + 64];
+	size_t n = 0, len;
+
+	len = snprintf(msg, msglen, "no xdpflow maps at %s (%s missing) — attach first: "
+		       "xdpflow-loader attach IFACE", dir, path);
+	if (!pin_folders_find(&pf)) {
+		n = pin_folders_list(&pf, dir, 2, found, sizeof(found));
+		pin_folders_free(&pf);
+	}
+	if (n && len < msglen)
+		snprintf(msg + len, msglen - len, "; or name with --pin-path (or $%s) a folder "
+			 "where xdpflow's maps are pinned: %s%s", XDPFLOW_PIN_PATH_ENV, found,
+			 n > 2 ? " (xdpflow-loader list names them all)" : "");
+}
+
 static int open_error(const char *dir, const char *path, int err, char *msg, size_t msglen)
 {
 	const char *what = foreign_entry(path);
@@ -113,8 +132,7 @@ static int open_error(const char *dir, const char *path, int err, char *msg, siz
 			 "the rest with 'xdpflow-loader detach --purge --pin-path %s' and attach again",
 			 path, dir, present, PIN_MAP_COUNT, dir);
 	else if (err == -ENOENT)
-		snprintf(msg, msglen, "no xdpflow maps at %s (%s missing) — attach first: "
-			 "xdpflow-loader attach IFACE", dir, path);
+		missing_message(dir, path, msg, msglen);
 	else if (err == -EACCES)
 		access_message(dir, path, msg, msglen);
 	else if (err == -EPERM)

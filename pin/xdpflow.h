@@ -10,6 +10,7 @@
  *   open.c     opening a folder's pins and checking them against this
  *              build's layout (pin_open)
  *   object.c   pointing an object's maps at the pins before a load
+ *   discover.c where xdpflow's maps are pinned: the bpf filesystem walked
  *   tables.c   the tables behind the outer maps: the current ones, fresh
  *              ones for a drain, whether any holds counts
  *   read.c     one read of the tables: per-CPU sums, the flow cache merged
@@ -164,6 +165,46 @@ int pin_remove_all(const char *dir);
  * group (gid != (gid_t)-1) 0640/0750 and that group.
  */
 int pin_set_access(const char *dir, gid_t gid);
+
+/*
+ * Where xdpflow's maps are pinned (discover.c), as `bpftool -f map show`
+ * finds pins: by walking the bpf filesystem at /sys/fs/bpf, here only to
+ * the files named as xdpflow's maps that programs use (not the layout
+ * pin), at most 8 folders deep and 20000 entries (truncated set when it
+ * stopped there).  One entry per such pinned map: its id and folder,
+ * sorted by folder.
+ */
+struct pin_found {
+	__u32 map_id;
+	char *dir;
+};
+
+struct pin_folders {
+	struct pin_found *v;
+	size_t n, cap;
+	bool truncated;
+};
+
+/* Walk /sys/fs/bpf (nothing found without a bpf filesystem there); 0 or -ENOMEM. */
+int pin_folders_find(struct pin_folders *f);
+void pin_folders_free(struct pin_folders *f);
+
+/* The folder where program prog_id's maps are pinned (one of f's), or NULL if none is. */
+const char *pin_folders_of_prog(const struct pin_folders *f, __u32 prog_id);
+
+/*
+ * The folders of f other than except (NULL: all), each once, as "A, B"
+ * into buf, the first max of them ("A, B and 3 more"); returns how many.
+ */
+size_t pin_folders_list(const struct pin_folders *f, const char *except, size_t max, char *buf,
+			size_t size);
+
+/*
+ * The ids of the maps program prog_id uses (at most max of them, as the
+ * kernel lists them in its program info), and its type if type is not
+ * NULL; how many, or -errno.
+ */
+int pin_prog_map_ids(__u32 prog_id, __u32 *ids, __u32 max, __u32 *type);
 
 /* ===================================================================== */
 /* Utilities of the reads and views (keyhash.c, topn.c)                  */

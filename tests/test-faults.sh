@@ -93,7 +93,7 @@ def status_attached(path):
     res = set()
     for line in open(path):
         m = re.match(r"^(?:attached to:)?\s+(\S+) \(ifindex \d+\): program id (\d+),", line)
-        if m and "maps NOT those pinned here" not in line:
+        if m:
             res.add((m.group(1), int(m.group(2))))
     return res
 

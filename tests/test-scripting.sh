@@ -78,6 +78,101 @@ test_pin_path_env() {
 		xf_fail "env: detach --purge uses \$XDPFLOW_PIN_PATH" "$(ls "$dir" 2>&1)"
 }
 
+# ---- pin folders found ----
+
+# pinned_folder ID: the folder where the maps of program ID are pinned, as bpftool sees them
+# (the program's map ids, then bpftool's walk of bpffs for their pins); empty if none.
+pinned_folder() {
+	bpftool -j -f map show >"$T/maps.json" 2>/dev/null
+	bpftool -j prog show id "$1" 2>/dev/null | python3 -c '
+import json, os, sys
+ids = set(json.load(sys.stdin).get("map_ids", []))
+dirs = {os.path.dirname(p) for m in json.load(open(sys.argv[1])) if m["id"] in ids
+        for p in m.get("pinned", [])}
+print("\n".join(sorted(dirs)))' "$T/maps.json"
+}
+
+# xdpflow_folders: every folder holding a pinned map at one of xdpflow's map names that a
+# program looks up (bpftool's walk of bpffs), one a line.
+xdpflow_folders() {
+	bpftool -j -f map show 2>/dev/null | python3 -c '
+import json, os, sys
+names = {"xdpflow_stats", "xdpflow_flows", "xdpflow_fcache", "xdpflow_clock"}
+print("\n".join(sorted({os.path.dirname(p) for m in json.load(sys.stdin)
+                        for p in m.get("pinned", []) if os.path.basename(p) in names})))'
+}
+
+# Folders named in LINE after PREFIX ("A, B and 3 more (...)"), one a line.
+named_folders() {
+	sed -e "s|^$1||" -e 's/ and [0-9]* more.*//' -e 's/ (xdpflow-loader list.*//' <<<"$2" |
+		tr ',' '\n' | sed 's/^ *//;/^$/d'
+}
+
+test_discovery() {
+	local d1 d2 d3 missing=/sys/fs/bpf/xdpflow-test-$$-nowhere id1 id2 want2 bad line f
+	xf_pin_dir d1 find1
+	xf_pin_dir d2 find2
+	xf_pin_dir d3 find3
+	L attach -p "$d1" sb1 >/dev/null 2>&1 && L attach -p "$d2" sb2 >/dev/null 2>&1 &&
+		L attach -p "$d3" sb0 >/dev/null 2>&1 && L detach -p "$d3" sb0 >/dev/null 2>&1 ||
+		{ xf_fail "find: setup" "cannot attach to sb1 and sb2 (or detach sb0)"; return; }
+	id1=$(xf_xdp_ids "$NS" sb1)
+	id2=$(xf_xdp_ids "$NS" sb2)
+	want2=$(pinned_folder "$id2")
+	[ "$want2" = "$d2" ] || { xf_fail "find: setup" "bpftool says $id2 uses maps at '$want2'"; return; }
+
+	L list -p "$d1" >"$T/list" 2>&1
+	grep -Eq "^[0-9]+ +sb1 .* xdpflow\* \(id $id1," "$T/list" &&
+		grep -Eq "^[0-9]+ +sb2 .* xdpflow\+ \(id $id2," "$T/list" &&
+		grep -qx "+ xdpflow on sb2 (id $id2) uses maps pinned at $want2" "$T/list" &&
+		! grep -q "^+ xdpflow on sb1" "$T/list" &&
+		xf_pass "find: list names the folder of xdpflow's maps where they are not --pin-path's" ||
+		xf_fail "find: list names the folder of xdpflow's maps where they are not --pin-path's" \
+			"$(tr '\n' '|' <"$T/list")"
+	# The last line: every folder holding xdpflow's maps, each one bpftool finds too (before
+	# or after: other runs create and remove theirs meanwhile), ours among them.
+	xdpflow_folders >"$T/before"
+	line=$(grep "^pin folders of xdpflow's maps: " "$T/list")
+	xdpflow_folders >>"$T/before"
+	named_folders "pin folders of xdpflow's maps: " "$line" >"$T/named"
+	bad=$(grep -vxFf "$T/before" "$T/named")
+	for f in "$d1" "$d2" "$d3"; do grep -qxF "$f" "$T/named" || bad="$bad missing $f"; done
+	[ -z "$bad" ] && [ "$(sort "$T/named" | uniq -d)" = "" ] &&
+		xf_pass "find: list names every pin folder of xdpflow's maps, attached or not, each once" ||
+		xf_fail "find: list names every pin folder of xdpflow's maps, attached or not, each once" \
+			"'$line': wrong: $bad"
+
+	L status -p "$d1" >"$T/status" 2>&1
+	grep -Eq "^attached to: +sb1 \(ifindex [0-9]+\): program id $id1," "$T/status" &&
+		! grep -Eq "^(attached to:)? +sb2 " "$T/status" &&
+		grep -Eq "^other xdpflow: sb2 \(ifindex [0-9]+\): program id $id2, its maps pinned at $want2\$" \
+			"$T/status" && ! grep -q "^other xdpflow: sb1 " "$T/status" &&
+		xf_pass "find: status lists only the attachments using its folder, and where the others' are" ||
+		xf_fail "find: status lists only the attachments using its folder, and where the others' are" \
+			"$(tr '\n' '|' <"$T/status")"
+	L status -p "$missing" >"$T/status" 2>&1
+	grep -q "^attached to: *nowhere" "$T/status" &&
+		grep -q "^other xdpflow: sb1 .*program id $id1, its maps pinned at $d1\$" "$T/status" &&
+		grep -q "^other xdpflow: sb2 .*program id $id2, its maps pinned at $d2\$" "$T/status" &&
+		xf_pass "find: status of a folder without pins names the folders xdpflow uses here" ||
+		xf_fail "find: status of a folder without pins names the folders xdpflow uses here" \
+			"$(tr '\n' '|' <"$T/status")"
+	# The reader, pointed at nothing: attach first, or one of the folders that hold maps.
+	xdpflow_folders >"$T/before"
+	R -p "$missing" totals >/dev/null 2>"$T/err"
+	xdpflow_folders >>"$T/before"
+	line=$(sed -n 's/.*a folder where xdpflow.s maps are pinned: //p' "$T/err")
+	named_folders "" "$line" >"$T/named"
+	grep -q "no xdpflow maps at $missing .*attach first" "$T/err" && [ -s "$T/named" ] &&
+		[ -z "$(grep -vxFf "$T/before" "$T/named")" ] && [ "$(wc -l <"$T/err")" = 1 ] &&
+		xf_pass "find: the reader without maps names folders that hold xdpflow's maps" ||
+		xf_fail "find: the reader without maps names folders that hold xdpflow's maps" "$(cat "$T/err")"
+	L detach --purge -p "$d1" >/dev/null 2>&1
+	L detach --purge -p "$d2" >/dev/null 2>&1
+	L detach --purge -p "$d3" >/dev/null 2>&1
+}
+
 test_version
 test_pin_path_env
+test_discovery
 xf_summary
