@@ -4,8 +4,12 @@
 #
 # Usage: tests/reliability.sh [--rerun] [--check]
 #   Reads the suites' logs in build/test-logs/ (written by 'make test', tests/run-all.sh) and
-#   runs, the same way, only the suites whose log is missing; --rerun runs every suite of the
-#   table first. Then rewrites docs/RELIABILITY.md. --check only compares: exit 1 if the
+#   runs, the same way, only the suites whose log is missing or was written for other inputs
+#   (its NAME.inputs differs from tests/inputs-hash.sh: pin/ xdp/ loader/ reader/ tests/
+#   changed since); --rerun runs every suite of the table first. Then rewrites
+#   docs/RELIABILITY.md, stamped with the commit and the hash of those inputs, which
+#   tests/test-docs.sh compares with the tree. Right after a 'make test' of the same tree
+#   every log is reused: it takes seconds. --check only compares: exit 1 if the
 #   document would change. Exit status 1 also when a scenario's test failed.
 #
 # The table below names, for each scenario, a suite (its log name, as tests/run-all.sh
@@ -25,7 +29,7 @@ for a in "$@"; do
 	case $a in
 	--rerun) RERUN=1 ;;
 	--check) CHECK=1 ;;
-	-h | --help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) awk 'NR >= 3 && !/^#/ { exit } NR >= 3' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "reliability.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -54,7 +58,7 @@ Faults | The loader killed with SIGKILL at random points of attach, detach, a fi
 Faults | Two loaders racing attach/detach on the same and on different interfaces: status equals the kernel after every round, counts never reset | test-faults | ^race:
 Faults | Flow table full: totals and protocols exact, the packets, bytes and flow records not recorded counted and shown by reader (JSON, table) and status | test-faults | ^full:
 Faults | Readers (and --drain) concurrent with attach/detach and traffic: no crash, every JSON output parses, no torn record | test-faults | ^concurrent:
-Faults | The deleted-interface, race and kill tests again under Debian's stock kernel (qemu), where libxdp's dispatcher and its pins are real (a smaller size: emulation is slow) | vm-guest-faults | ^(gone|race|kill|vm tier):
+Faults | The deleted-interface, race and kill tests again under Debian's stock kernel (qemu), where libxdp's dispatcher and its pins are real (a smaller size: emulation is slow) | test-vm | ^vm [^:]*: guest-faults: (gone|race|kill)
 Privileges | Pins 0600 (folder 0700) by default | test-privileges | ^modes:
 Privileges | --group: pins 0640 (folder 0750) of that group; a member with CAP_BPF and CAP_SYS_ADMIN reads; others get a clear permission error; a folder above that keeps the group out is warned about | test-privileges | ^group:
 Privileges | The reader opens maps read-only: a write through its descriptors fails (running reader, and pin/'s and the reader's read path) | test-privileges | ^read-only:
@@ -80,23 +84,27 @@ suite_cmd() {
 }
 
 mkdir -p "$LOGDIR"
+INPUTS_HASH=$(tests/inputs-hash.sh)
+DIRTY=$(tests/inputs-hash.sh --dirty)
 if ((!CHECK)); then
 	for suite in $(echo "$SCENARIOS" | awk -F' [|] ' '{ print $3 }' | sort -u); do
-		[ -s "$LOGDIR/$suite.log" ] && ((!RERUN)) && continue
+		[ -s "$LOGDIR/$suite.log" ] && ((!RERUN)) &&
+			[ "$(cat "$LOGDIR/$suite.inputs" 2>/dev/null)" = "$INPUTS_HASH" ] && continue
 		cmd=$(suite_cmd "$suite")
 		[ -n "$cmd" ] || continue
 		echo "=== $suite: $cmd"
 		$cmd >"$LOGDIR/$suite.log" 2>&1
+		echo "$INPUTS_HASH" >"$LOGDIR/$suite.inputs"
 		echo "    $(tail -n 1 "$LOGDIR/$suite.log")"
 	done
 fi
 
 XF_SCENARIOS=$SCENARIOS python3 - "$LOGDIR" "$DOC" "$CHECK" "$(uname -r)" \
 	"$(git rev-parse --short HEAD 2>/dev/null || echo '?')" \
-	"$(git status --porcelain 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')" <<'PY'
+	"${DIRTY:+ with uncommitted changes to them}" "$INPUTS_HASH" <<'PY'
 import datetime, os, re, sys
 
-logdir, doc, check, kernel, commit, dirty = sys.argv[1:7]
+logdir, doc, check, kernel, commit, dirty, inputs = sys.argv[1:8]
 rows = [l.split(" | ") for l in os.environ["XF_SCENARIOS"].splitlines() if l.strip()]
 line_re = re.compile(r"^(PASS|FAIL|SKIP): (.*)$")
 
@@ -159,6 +167,8 @@ text = ["# Reliability: hostile input, faults, races and privileges", "",
         "showed. **Generated** by `make reliability` (tests/reliability.sh) from the suites' logs in",
         "build/test-logs/ (`make test` writes them; missing ones are run); do not edit by hand.",
         "", "Logs from %s, kernel %s, commit %s%s." % (when, kernel, commit, dirty), "",
+        "Inputs: %s (tests/inputs-hash.sh: pin/ xdp/ loader/ reader/ tests/ of commit %s%s)." % (
+            inputs, commit, dirty), "",
         "A test names its figure by ending a PASS line in `(figure: TEXT)`; the Test column gives",
         "the suite (its log name) and the pattern picking its checks.", ""]
 for section, lines in sections.items():
@@ -166,7 +176,7 @@ for section, lines in sections.items():
     text += lines + [""]
 new = "\n".join(text)
 old = open(doc).read() if os.path.exists(doc) else ""
-strip = lambda s: re.sub(r"^Logs from .*$", "", s, flags=re.M)
+strip = lambda s: re.sub(r"^(Logs from|Inputs:) .*$", "", s, flags=re.M)
 if check == "1":
     if strip(old) != strip(new):
         print("reliability: %s is out of date: run make reliability" % doc)

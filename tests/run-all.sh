@@ -8,6 +8,9 @@ BUILD=${BUILD:-build}
 LOGDIR=$BUILD/test-logs
 ALLOWED=${XDPFLOW_ALLOWED_SKIPS:-tests/allowed-skips}
 mkdir -p "$LOGDIR"
+# Each log is stamped with the inputs it ran on (NAME.inputs): tests/reliability.sh reuses
+# only logs of the tree it documents.
+INPUTS_HASH=$(tests/inputs-hash.sh)
 passed=0 failed=0 skipped=0
 failed_suites=() refused_skips=()
 
@@ -44,6 +47,7 @@ run_suite() {
 	echo "=== $name"
 	"$@" >"$log" 2>&1
 	rc=$?
+	echo "$INPUTS_HASH" >"$LOGDIR/$name.inputs"
 	cat "$log"
 	p=$(grep -c '^PASS: ' "$log")
 	f=$(grep -c '^FAIL: ' "$log")
