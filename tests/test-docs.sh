@@ -151,6 +151,64 @@ test_exit_status() {
 	check_exits "$READER" "$MAN/xdpflow-reader.8.scd"
 }
 
+# ---- Figures: every measured figure in the other docs is one of PERFORMANCE.md's or
+# RELIABILITY.md's, and its paragraph links there ----
+
+# Time and rate figures ("22 ns", "0.82 s", "1,041,459 records/s") outside code blocks in
+# README.md, DESIGN.md, EXPORT.md and the man pages. Found in a linked doc means the same
+# "NUMBER UNIT" there, or NUMBER as a cell of a table whose header names the unit. Not
+# measurements, so not looked up (each a constant or a definition): FIGURE | why.
+FIGURE_CONSTANTS=$(cat <<'EOF'
+4 ms | a tick at HZ=250, by definition
+100 ms | how long the reader waits for an ICMP port unreachable (reader/export/)
+200,000 records a second | --ipfix-rate's default (reader/options.c)
+EOF
+)
+
+test_figures() {
+	local bad
+	bad=$(FIGURE_CONSTANTS=$FIGURE_CONSTANTS python3 - README.md docs/DESIGN.md docs/EXPORT.md docs/man/*.scd <<'PY'
+import os, re, sys
+sources = {p: open(p).read() for p in ("docs/PERFORMANCE.md", "docs/RELIABILITY.md")}
+norm = lambda s: re.sub(r"\s+", " ", s)
+constants = {l.split(" | ")[0] for l in os.environ["FIGURE_CONSTANTS"].splitlines() if l.strip()}
+units = r"(?:ns|µs|ms|s|records/s|flows/s|packets/s|Mpps|pps|records a second)"
+
+def in_table(doc, number, unit):
+    header = None
+    for line in doc.split("\n"):
+        if not line.startswith("|"):
+            header = None
+            continue
+        if header is None:
+            header = line
+        elif re.search(r"\|\s*%s\s*\|" % re.escape(number), line) and re.search(r"\b%s\b" % re.escape(unit.split("/")[0]), header):
+            return True
+    return False
+
+bad = []
+for path in sys.argv[1:]:
+    text = re.sub(r"```.*?```", lambda m: "\n" * m.group(0).count("\n"), open(path).read(), flags=re.S)
+    pos = 0
+    for para in re.split(r"(\n\s*\n)", text):
+        for m in re.finditer(r"(?<![\w.=/-])(\d[\d,.]*(?:-\d[\d,.]*)?) ?(%s)(?![\w/])" % units, para):
+            fig = norm(m.group(0))
+            if fig in constants:
+                continue
+            where = "%s:%d" % (path, text[:pos + m.start()].count("\n") + 1)
+            linked = [p for p in sources if os.path.basename(p) in para]
+            if not linked:
+                bad.append("%s: %s (its paragraph links neither PERFORMANCE.md nor RELIABILITY.md)" % (where, fig))
+            elif not any(fig in norm(sources[p]) or in_table(sources[p], m.group(1), m.group(2)) for p in linked):
+                bad.append("%s: %s (not in %s)" % (where, fig, " or ".join(linked)))
+        pos += len(para)
+print("; ".join(bad))
+PY
+)
+	[ -z "$bad" ] && xf_pass "figures: every time and rate figure in README, DESIGN, EXPORT and the man pages is quoted from a linked PERFORMANCE.md or RELIABILITY.md" ||
+		xf_fail "figures" "quote the figure from docs/PERFORMANCE.md or docs/RELIABILITY.md and link it, or drop it: $bad"
+}
+
 # ---- RELIABILITY.md: generated from this tree's inputs ----
 
 test_reliability_stamp() {
@@ -296,6 +354,7 @@ test_xdp_loader_tag() {
 test_layout_version
 test_options
 test_exit_status
+test_figures
 test_reliability_stamp
 
 if [ "$(id -u)" != 0 ]; then
