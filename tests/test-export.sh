@@ -38,6 +38,10 @@ cat >"$T/truth.py" <<'PY'
 """Ground truth for test-export.sh: builds frames, knows what they count, checks exports."""
 import collections, datetime, ipaddress, json, random, re, struct, sys
 
+# The totals name each class's whole-frame bytes; IP frames' are ip_frame_bytes, as a flow's
+# ip_bytes means IP-layer octets (issue 14 section 5.1: one name, one meaning).
+CLASS_BYTES = {"ip": "ip_frame_bytes", "non_ip": "non_ip_bytes", "malformed": "malformed_bytes"}
+
 def eth(ethertype, payload, vlans=()):
     hdr = bytes.fromhex("020000000002020000000001")
     for tpid, vid in vlans:
@@ -90,14 +94,14 @@ def frames(n_flows, seed, octet):
 
 def truth_of(fr, counts, ifindex):
     """What frames fr sent counts[i] times each on ifindex must count, in every view."""
-    t = dict(packets=0, bytes=0, ip=0, ip_bytes=0, non_ip=0, non_ip_bytes=0, malformed=0,
+    t = dict(packets=0, bytes=0, ip=0, ip_frame_bytes=0, non_ip=0, non_ip_bytes=0, malformed=0,
              malformed_bytes=0)
     protos, flows = collections.Counter(), {}
     for (frame, info), c in zip(fr, counts):
         t["packets"] += c
         t["bytes"] += c * len(frame)
         t[info["cls"]] += c
-        t[info["cls"] + "_bytes"] += c * len(frame)
+        t[CLASS_BYTES[info["cls"]]] += c * len(frame)
         if info["cls"] != "ip":
             continue
         k = info["key"]
@@ -160,7 +164,7 @@ def sum_docs(docs):
     tot = collections.Counter()
     protos, sources, flows = {}, {}, {}
     for d in docs:
-        for k in ("packets", "bytes", "ip", "ip_bytes", "non_ip", "non_ip_bytes", "malformed",
+        for k in ("packets", "bytes", "ip", "ip_frame_bytes", "non_ip", "non_ip_bytes", "malformed",
                   "malformed_bytes", "unrecorded_packets"):
             tot[k] += d["totals"][k]
         for p in d["protocols"]:

@@ -193,7 +193,7 @@ def cmd_check_full(reader_json, expect_path, status_file, table_file, capacity):
     doc = json.load(open(reader_json))
     t = doc["totals"]
     errors = []
-    if [t["packets"], t["bytes"]] != exp["total"] or [t["ip"], t["ip_bytes"]] != exp["total"]:
+    if [t["packets"], t["bytes"]] != exp["total"] or [t["ip"], t["ip_frame_bytes"]] != exp["total"]:
         errors.append("totals %s/%s, sent %s" % (t["packets"], t["bytes"], exp["total"]))
     got = {}
     for p in doc["protocols"]:
@@ -241,7 +241,7 @@ def check_output(path, exp, drained):
     n = 0
     for rec in [t] + t["interfaces"]:
         if rec["packets"] != rec["ip"] + rec["non_ip"] + rec["malformed"] or \
-           rec["bytes"] != rec["ip_bytes"] + rec["non_ip_bytes"] + rec["malformed_bytes"]:
+           rec["bytes"] != rec["ip_frame_bytes"] + rec["non_ip_bytes"] + rec["malformed_bytes"]:
             raise ValueError("totals record does not add up: %s" % rec)
         if rec["unrecorded_packets"] > rec["ip"]:
             raise ValueError("more not recorded than IP: %s" % rec)

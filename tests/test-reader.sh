@@ -40,6 +40,10 @@ cat >"$T/truth.py" <<'PY'
 import csv, io, json, re, struct, sys
 from datetime import datetime, timezone
 
+# The totals name each class's whole-frame bytes; IP frames' are ip_frame_bytes, as a flow's
+# ip_bytes means IP-layer octets (issue 14 section 5.1: one name, one meaning).
+CLASS_BYTES = {"ip": "ip_frame_bytes", "non_ip": "non_ip_bytes", "malformed": "malformed_bytes"}
+
 def eth(ethertype, payload, vlans=()):
     hdr = bytes.fromhex("020000000002020000000001")
     for tpid, vid in vlans:
@@ -198,12 +202,12 @@ def expected(paths, only=None):
         frames = [f for f in frames if f["ifindex"] in only]
     ifaces, protos, flows, sources = {}, {}, {}, {}
     for f in frames:
-        i = ifaces.setdefault(f["ifindex"], dict(packets=0, bytes=0, ip=0, ip_bytes=0, non_ip=0,
+        i = ifaces.setdefault(f["ifindex"], dict(packets=0, bytes=0, ip=0, ip_frame_bytes=0, non_ip=0,
                                                  non_ip_bytes=0, malformed=0, malformed_bytes=0))
         i["packets"] += 1
         i["bytes"] += f["len"]
         i[f["cls"]] += 1
-        i[f["cls"] + "_bytes"] += f["len"]
+        i[CLASS_BYTES[f["cls"]]] += f["len"]
         if f["cls"] != "ip":
             continue
         p = protos.setdefault((f["ifindex"], f["family"], f["proto"]), [0, 0])
@@ -221,7 +225,7 @@ def expected(paths, only=None):
         s["bytes"] += fl["bytes"]
         s["flows"] += 1
     total = {k: sum(i[k] for i in ifaces.values()) for k in
-             ("packets", "bytes", "ip", "ip_bytes", "non_ip", "non_ip_bytes", "malformed",
+             ("packets", "bytes", "ip", "ip_frame_bytes", "non_ip", "non_ip_bytes", "malformed",
               "malformed_bytes")}
     return dict(ifaces=ifaces, protos=protos, flows=flows, sources=sources, total=total)
 
@@ -262,6 +266,8 @@ def check_json(exp, doc, c, names, views=("totals", "protocols", "sources", "flo
         for k, want in exp["total"].items():
             c.eq("totals." + k, t.get(k), want)
         c.eq("totals.unrecorded_packets", t.get("unrecorded_packets"), 0)
+        c.ok("totals name IP frames' bytes ip_frame_bytes, not a flow's ip_bytes (IP-layer octets)",
+             all("ip_bytes" not in r for r in [t] + t["interfaces"]))
         got = {i["ifindex"]: i for i in t["interfaces"]}
         c.eq("interfaces", sorted(got), sorted(exp["ifaces"]))
         for ifindex, want in exp["ifaces"].items():
@@ -588,9 +594,9 @@ def cmd_check_corpus(args):
     c.eq("packets", t["packets"], fed)
     c.eq("bytes", t["bytes"], nbytes)
     c.eq("classes", t["ip"] + t["non_ip"] + t["malformed"], t["packets"])
-    c.eq("class bytes", t["ip_bytes"] + t["non_ip_bytes"] + t["malformed_bytes"], t["bytes"])
+    c.eq("class bytes", t["ip_frame_bytes"] + t["non_ip_bytes"] + t["malformed_bytes"], t["bytes"])
     c.eq("protocols", sum(p["packets"] for p in doc["protocols"]), t["ip"])
-    c.eq("protocol bytes", sum(p["bytes"] for p in doc["protocols"]), t["ip_bytes"])
+    c.eq("protocol bytes", sum(p["bytes"] for p in doc["protocols"]), t["ip_frame_bytes"])
     c.eq("flows", sum(f["packets"] for f in doc["flows"]), t["ip"])
     c.eq("sources", sum(s["packets"] for s in doc["sources"]), t["ip"])
     c.done()

@@ -9,7 +9,7 @@
 #include "xdpflow.h"
 
 static const char *const headers[VIEW_COUNT] = {
-	[VIEW_TOTALS] = "view,ifindex,ifname,packets,bytes,ip,ip_bytes,non_ip,non_ip_bytes,"
+	[VIEW_TOTALS] = "view,ifindex,ifname,packets,bytes,ip,ip_frame_bytes,non_ip,non_ip_bytes,"
 			"malformed,malformed_bytes,unrecorded_packets,unrecorded_bytes,unrecorded_flows,"
 			"flow_table_capacity,flow_table_used",
 	[VIEW_PROTOCOLS] = "view,ifindex,ifname,family,proto,name,packets,bytes",

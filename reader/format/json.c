@@ -62,7 +62,7 @@ static void class_fields(FILE *f, const struct iface_total *t)
 	field_u64(f, "packets", t->all.packets);
 	field_u64(f, "bytes", t->all.bytes);
 	field_u64(f, "ip", t->ip.packets);
-	field_u64(f, "ip_bytes", t->ip.bytes);
+	field_u64(f, "ip_frame_bytes", t->ip.bytes);
 	field_u64(f, "non_ip", t->non_ip.packets);
 	field_u64(f, "non_ip_bytes", t->non_ip.bytes);
 	field_u64(f, "malformed", t->malformed.packets);
