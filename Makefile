@@ -33,11 +33,15 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I$(ARCH_INC) -Ipin
 
 # The tree (docs/DESIGN.md): pin/ is the library both tools and the C tests link
-# (build/libxdpflow.a); loader/ and reader/ (with its view/, format/ and export/ groups)
-# are the tools.
+# (build/libxdpflow.a); reader/view/ and reader/format/ are the report library on it
+# (build/libxdpflow-report.a: one read as views, rates and output formats), which both tools
+# link, so the loader's run and status print the reader's tables; loader/ and the rest of
+# reader/ (main, options, export/) are the tools. The loader links only the two libraries, so
+# a view or format that called into the reader's own files would not link.
 PIN_SRC := $(wildcard pin/*.c)
+REPORT_SRC := $(wildcard reader/view/*.c reader/format/*.c)
 LOADER_SRC := $(wildcard loader/*.c)
-READER_SRC := $(wildcard reader/*.c reader/*/*.c)
+READER_SRC := $(filter-out $(REPORT_SRC),$(wildcard reader/*.c reader/*/*.c))
 HDRS := $(wildcard pin/*.h loader/*.h reader/*.h reader/*/*.h)
 TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -75,10 +79,14 @@ OBJ := $(BUILD)/obj
 SAN_OBJ := $(BUILD)/asan/obj
 LIB := $(BUILD)/libxdpflow.a
 SAN_LIB := $(BUILD)/asan/libxdpflow.a
+REPORT_LIB := $(BUILD)/libxdpflow-report.a
+SAN_REPORT_LIB := $(BUILD)/asan/libxdpflow-report.a
 DEPS := $(BUILD)/deps
 objs = $(patsubst %.c,$(2)/%.o,$(1))
-# Every source sees pin/; a tool's sources also see their own folder.
-incs = -Ipin $(addprefix -I,$(filter loader reader,$(firstword $(subst /, ,$(1)))))
+# Every source sees pin/; a tool's sources also see their own folder, the loader's reader/ too
+# (for the report library's headers).
+incs = -Ipin $(addprefix -I,$(filter loader reader,$(firstword $(subst /, ,$(1))))) \
+	$(if $(filter loader/%,$(1)),-Ireader)
 
 # A test, tool or fuzz target links the units its "// links: dir/unit.c ..." line names
 # (and the library), sees their folders, and is rebuilt when one of them changes.
@@ -131,21 +139,29 @@ $(SAN_LIB): $(call objs,$(PIN_SRC),$(SAN_OBJ))
 	@echo "  AR   $@"
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/xdpflow-loader: $(call objs,$(LOADER_SRC),$(OBJ)) $(LIB)
-	@echo "  LD   $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
+$(REPORT_LIB): $(call objs,$(REPORT_SRC),$(OBJ))
+	@echo "  AR   $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/xdpflow-reader: $(call objs,$(READER_SRC),$(OBJ)) $(LIB)
+$(SAN_REPORT_LIB): $(call objs,$(REPORT_SRC),$(SAN_OBJ))
+	@echo "  AR   $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/xdpflow-loader: $(call objs,$(LOADER_SRC),$(OBJ)) $(REPORT_LIB) $(LIB)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lm
+
+$(BUILD)/xdpflow-reader: $(call objs,$(READER_SRC),$(OBJ)) $(REPORT_LIB) $(LIB)
 	@echo "  LD   $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS) -lm
 
 # Sanitizer builds of the tools, used by the integration suites in CI.
 asan: $(BUILD)/asan/xdpflow-loader $(BUILD)/asan/xdpflow-reader $(TEST_SAN_BINS)
 
-$(BUILD)/asan/xdpflow-loader: $(call objs,$(LOADER_SRC),$(SAN_OBJ)) $(SAN_LIB)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/asan/xdpflow-loader: $(call objs,$(LOADER_SRC),$(SAN_OBJ)) $(SAN_REPORT_LIB) $(SAN_LIB)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/asan/xdpflow-reader: $(call objs,$(READER_SRC),$(SAN_OBJ)) $(SAN_LIB)
+$(BUILD)/asan/xdpflow-reader: $(call objs,$(READER_SRC),$(SAN_OBJ)) $(SAN_REPORT_LIB) $(SAN_LIB)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # Unit tests: the test, the units of its "// links:" line, the library.

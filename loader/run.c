@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* loader/: the run command: pick an interface, attach, show live tables, detach on exit. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,15 +9,19 @@
 #include <unistd.h>
 #include "caps.h"
 #include "loader.h"
+#include "view/report.h"
 
 #define TOP_SOURCES 10
 #define PROMPT_TRIES 5
 
-/* Counters of the previous screen, for per-second rates. */
+/*
+ * What a screen shows, the reader's tables of one interface: its totals,
+ * protocols and top sources, with per-second rates since the last screen.
+ */
 struct screen {
-	struct iface_counts counts;
-	struct timespec at;
-	bool valid;
+	struct reader_opts view;
+	struct rate_memory rates;
+	struct report report;
 };
 
 static int prompt_iface(const struct loader_opts *o, struct iface *ifc)
@@ -44,123 +47,6 @@ static int prompt_iface(const struct loader_opts *o, struct iface *ifc)
 	return -ENODEV;
 }
 
-static double seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void print_row(const char *label, const struct xdpflow_counter *c,
-		      const struct xdpflow_counter *prev, double secs)
-{
-	if (prev && secs > 0)
-		printf("%-22s %14llu %16llu %12.1f\n", label, (unsigned long long)c->packets,
-		       (unsigned long long)c->bytes, (c->packets - prev->packets) / secs);
-	else
-		printf("%-22s %14llu %16llu %12s\n", label, (unsigned long long)c->packets,
-		       (unsigned long long)c->bytes, "-");
-}
-
-static void print_protocols(const struct iface_counts *c, const struct screen *prev, double secs)
-{
-	static const char *const family[2] = { "IPv4", "IPv6" };
-	const struct iface_counts *p = prev->valid ? &prev->counts : NULL;
-	struct xdpflow_counter total = iface_counts_total(c), ptotal;
-	char label[48];
-	const char *name;
-	int fam, proto;
-
-	printf("%-22s %14s %16s %12s\n", "PROTOCOL", "PACKETS", "BYTES", "PACKETS/S");
-	for (fam = 0; fam < 2; fam++) {
-		for (proto = 0; proto < 256; proto++) {
-			if (!c->proto[fam][proto].packets)
-				continue;
-			name = proto_name(proto);
-			if (name)
-				snprintf(label, sizeof(label), "%s %s", family[fam], name);
-			else
-				snprintf(label, sizeof(label), "%s proto %d", family[fam], proto);
-			print_row(label, &c->proto[fam][proto], p ? &p->proto[fam][proto] : NULL,
-				  secs);
-		}
-	}
-	if (c->non_ip.packets)
-		print_row("non-IP", &c->non_ip, p ? &p->non_ip : NULL, secs);
-	if (c->malformed.packets)
-		print_row("malformed IP", &c->malformed, p ? &p->malformed : NULL, secs);
-	if (p)
-		ptotal = iface_counts_total(p);
-	print_row("total", &total, p ? &ptotal : NULL, secs);
-	if (c->unrecorded.packets)
-		printf("(%llu packets not recorded per flow: the flow table is full)\n",
-		       (unsigned long long)c->unrecorded.packets);
-}
-
-/* The sources of one interface, as the reader derives them, ranked by bytes. */
-struct source_walk {
-	__u32 ifindex;
-	struct source_set set;
-};
-
-static int add_source(const struct flow_record *f, void *ctx)
-{
-	struct source_walk *w = ctx;
-
-	return f->key.ifindex == w->ifindex ? source_set_add(&w->set, f) : 0;
-}
-
-static int top_sources(const struct snapshot_tables *t, struct snapshot *s, __u32 ifindex,
-		       struct topn *top, size_t *count)
-{
-	struct source_walk w = { .ifindex = ifindex };
-	const struct source_counts *c;
-	const struct source_key *k;
-	struct source_entry e;
-	size_t pos = 0;
-	int err;
-
-	*count = 0;
-	err = topn_init(top, TOP_SOURCES, sizeof(e), source_rank_bytes);
-	if (!err)
-		err = source_set_init(&w.set);
-	if (!err)
-		err = snapshot_walk_flows(t->flows_fd, &s->cache, add_source, &w, NULL);
-	while (!err && (c = source_set_next(&w.set, &pos, &k))) {
-		e.k = *k;
-		e.c = *c;
-		err = topn_push(top, &e);
-	}
-	*count = source_set_size(&w.set);
-	source_set_free(&w.set);
-	topn_finish(top);
-	return err;
-}
-
-static void print_sources(const struct snapshot_tables *t, struct snapshot *s, __u32 ifindex)
-{
-	char addr[INET6_ADDRSTRLEN];
-	const struct source_entry *e;
-	struct topn top;
-	size_t n, i;
-
-	if (top_sources(t, s, ifindex, &top, &n)) {
-		printf("(cannot read the flow table)\n");
-		topn_free(&top);
-		return;
-	}
-	printf("\n%-40s %14s %16s\n", "SOURCE", "PACKETS", "BYTES");
-	for (i = 0; i < top.n; i++) {
-		e = topn_at(&top, i);
-		inet_ntop(e->k.family == 6 ? AF_INET6 : AF_INET, e->k.addr, addr, sizeof(addr));
-		printf("%-40s %14llu %16llu\n", addr, (unsigned long long)e->c.packets,
-		       (unsigned long long)e->c.bytes);
-	}
-	if (n > TOP_SOURCES)
-		printf("(top %d of %zu sources, by bytes)\n", TOP_SOURCES, n);
-	else if (!n)
-		printf("(no IP traffic yet)\n");
-	topn_free(&top);
-}
-
 static void print_heading(const struct iface *ifc, const struct attach_result *r,
 			  const struct loader_opts *o)
 {
@@ -178,33 +64,41 @@ static void print_heading(const struct iface *ifc, const struct attach_result *r
 	       r->legacy ? "single program" : "libxdp dispatcher", when, o->interval_ms / 1000.0);
 }
 
-/* One screen: one read of the maps through pin/, as the reader reads them. */
-static int show(const struct pin_maps *pm, const struct iface *ifc, const struct attach_result *r,
-		const struct loader_opts *o, struct screen *prev)
+static int screen_init(struct screen *sc, const struct loader_opts *o, const struct iface *ifc)
 {
-	struct iface_counts mine = { .ifindex = ifc->ifindex };
-	const struct iface_counts *ic;
+	struct reader_opts *v = &sc->view;
+
+	memset(sc, 0, sizeof(*sc));
+	v->pin_path = o->pin_dir;
+	v->format = FORMAT_TABLE;
+	v->top = TOP_SOURCES;
+	v->sort = SORT_BYTES;
+	v->views[VIEW_TOTALS] = v->views[VIEW_PROTOCOLS] = v->views[VIEW_SOURCES] = true;
+	v->print = true;
+	if (rate_memory_init(&sc->rates))
+		return -ENOMEM;
+	report_init(&sc->report, v, stdout, &sc->rates);
+	sc->report.filter.ifindex[0] = ifc->ifindex;
+	sc->report.filter.n = 1;
+	return 0;
+}
+
+/* One screen: one read of the maps, as the reader reads them, in the reader's tables. */
+static int show(const struct pin_maps *pm, const struct iface *ifc, const struct attach_result *r,
+		const struct loader_opts *o, struct screen *sc)
+{
 	struct snapshot_tables t;
-	struct snapshot s;
-	struct timespec now;
 	int err;
 
-	err = snapshot_take(pm, false, &t, &s);
+	err = snapshot_tables_open_current(pm, &t);
 	if (err)
 		return err;
-	ic = snapshot_iface(&s, ifc->ifindex);
-	if (ic)
-		mine = *ic;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	ifname_cache_reset();
 	print_heading(ifc, r, o);
-	print_protocols(&mine, prev, prev->valid ? seconds_between(&prev->at, &now) : 0);
-	print_sources(&t, &s, ifc->ifindex);
+	err = report_run(&sc->report, &t, pm->fd[PIN_CLOCK], pm->ncpus);
+	snapshot_tables_close(&t);
 	fflush(stdout);
-	snapshot_release(&t, &s);
-	prev->counts = mine;
-	prev->at = now;
-	prev->valid = true;
-	return 0;
+	return err;
 }
 
 /* Wait one interval; the signal number if one arrived, else 0. */
@@ -226,7 +120,7 @@ static int wait_signal(const sigset_t *set, unsigned int ms)
 int cmd_run(const struct loader_opts *o, char **args, int nargs)
 {
 	const char *arg = nargs ? args[0] : NULL;
-	struct screen prev = {};
+	struct screen sc;
 	struct attach_result res;
 	struct pin_maps pm;
 	struct iface ifc;
@@ -282,12 +176,18 @@ int cmd_run(const struct loader_opts *o, char **args, int nargs)
 			say_error("%s", msg);
 	}
 	if (!err) {
-		do {
-			err = show(&pm, &ifc, &res, o, &prev);
+		err = screen_init(&sc, o, &ifc);
+		if (err)
+			say_error("out of memory");
+		while (!err) {
+			err = show(&pm, &ifc, &res, o, &sc);
 			if (err)
 				say_error("cannot read the counters at %s: %s", o->pin_dir,
 					  strerror(-err));
-		} while (!err && !wait_signal(&set, o->interval_ms));
+			else if (wait_signal(&set, o->interval_ms))
+				break;
+		}
+		rate_memory_free(&sc.rates);
 		pin_close(&pm);
 	}
 	if (res.already) {

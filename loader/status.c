@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "loader.h"
+#include "view/report.h"
 
 static void print_pin_folder(const char *dir, const struct pinset *ps)
 {
@@ -106,43 +107,36 @@ static int print_attachments(const struct loader_opts *o, const struct pinset *p
 	return ours;
 }
 
-/* The table's fill and what was counted: one read of the maps, as the reader reads them. */
-static void print_counts(const struct snapshot *s, __u32 capacity, __u64 used)
+/* What was counted and the table's fill: the reader's totals table, from one read of the maps. */
+static int print_counts(const struct loader_opts *o, const struct pin_maps *pm)
 {
-	struct xdpflow_counter unrecorded = {}, total;
-	__u64 unrecorded_flows = 0;
-	const struct iface_counts *ic;
-	char name[64];
-	size_t i;
+	struct reader_opts view = { .pin_path = o->pin_dir, .format = FORMAT_TABLE, .print = true };
+	struct snapshot_tables t;
+	struct report r;
+	int err;
 
-	for (i = 0; i < s->ifaces.n; i++) {
-		counter_add(&unrecorded, &s->ifaces.v[i].unrecorded);
-		unrecorded_flows += s->ifaces.v[i].unrecorded_flows;
-	}
-	printf("flow table:    %llu of %u flows used (%.1f%%)\n", (unsigned long long)used,
-	       capacity, capacity ? 100.0 * used / capacity : 0.0);
+	err = snapshot_tables_open_current(pm, &t);
+	if (err)
+		return err;
+	view.views[VIEW_TOTALS] = true;
+	report_init(&r, &view, stdout, NULL);
+	putchar('\n');
+	err = report_run(&r, &t, -1, pm->ncpus);
+	snapshot_tables_close(&t);
+	if (err)
+		return err;
 	printf("not recorded:  %llu packets, %llu bytes in %llu flow records (flows the full "
 	       "table refused; still counted per protocol)\n",
-	       (unsigned long long)unrecorded.packets, (unsigned long long)unrecorded.bytes,
-	       (unsigned long long)unrecorded_flows);
-	printf("counted:       %s\n", s->ifaces.n ? "" : "nothing yet");
-	if (s->ifaces.n)
-		printf("  %-24s %14s %16s\n", "INTERFACE", "PACKETS", "BYTES");
-	for (i = 0; i < s->ifaces.n; i++) {
-		ic = &s->ifaces.v[i];
-		total = iface_counts_total(ic);
-		printf("  %-24s %14llu %16llu\n", iface_name(ic->ifindex, name, sizeof(name)),
-		       (unsigned long long)total.packets, (unsigned long long)total.bytes);
-	}
+	       (unsigned long long)r.read_unrecorded.packets,
+	       (unsigned long long)r.read_unrecorded.bytes,
+	       (unsigned long long)r.read_unrecorded_flows);
+	return 0;
 }
 
 static int print_fill(const struct loader_opts *o)
 {
-	struct snapshot_tables t;
-	struct snapshot s;
 	struct pin_maps pm;
 	char msg[512];
-	__u64 used;
 	int err;
 
 	err = pin_open(o->pin_dir, false, &pm, msg, sizeof(msg));
@@ -150,13 +144,7 @@ static int print_fill(const struct loader_opts *o)
 		say_error("%s", msg);
 		return err;
 	}
-	err = snapshot_take(&pm, false, &t, &s);
-	if (!err) {
-		err = snapshot_count_flows(t.flows_fd, &used);
-		if (!err)
-			print_counts(&s, s.flow_capacity, used);
-		snapshot_release(&t, &s);
-	}
+	err = print_counts(o, &pm);
 	if (err)
 		say_error("cannot read the maps at %s: %s", o->pin_dir, strerror(-err));
 	pin_close(&pm);

@@ -11,13 +11,6 @@
 #include "xdpflow.h"
 #include "reader.h"
 
-const char *const reader_view_names[VIEW_COUNT] = {
-	[VIEW_TOTALS] = "totals",
-	[VIEW_PROTOCOLS] = "protocols",
-	[VIEW_SOURCES] = "sources",
-	[VIEW_FLOWS] = "flows",
-};
-
 static const char *const format_names[] = {
 	[FORMAT_TABLE] = "table",
 	[FORMAT_JSON] = "json",

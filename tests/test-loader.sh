@@ -131,7 +131,7 @@ test_status() {
 	# A second opinion on the table's entries: status reads them through pin/ (see lib.sh).
 	xf_map_counts_raw "$P" >"$T/actual.json"
 	want=$(python3 -c 'import json,sys; print(sum(v["table_flows"] for v in json.load(open(sys.argv[1])).values()))' "$T/actual.json")
-	used=$(sed -n 's/^flow table: *\([0-9]*\) of 262144 flows used.*/\1/p' "$T/status")
+	used=$(sed -n 's/^flow table: *\([0-9]*\) of 262144 entries used.*/\1/p' "$T/status")
 	[ -n "$used" ] && [ "$used" = "$want" ] && grep -q "^not recorded: *0 packets" "$T/status" &&
 		xf_pass "status: flows used/capacity and packets not recorded" ||
 		xf_fail "status: flows used/capacity and packets not recorded" "status says '$used', table holds $want"
@@ -354,7 +354,7 @@ test_run_terminal() {
 	wait_for 5 pane_has "No interface 'nosuchif0'" && xf_pass "run: asks again after a wrong name" ||
 		xf_fail "run: asks again after a wrong name"
 	tmux -L "$TMUX_SOCKET" send-keys -t xf "xb2" Enter
-	if wait_for 10 pane_has "^PROTOCOL" && runs_xdpflow xb2; then
+	if wait_for 10 pane_has "^Protocols" && runs_xdpflow xb2; then
 		xf_pass "run: attaches to the chosen interface and shows the tables"
 	else
 		xf_fail "run: attaches to the chosen interface and shows the tables" "$(tmux_pane | tail -n 3 | tr '\n' '|')"
@@ -363,9 +363,9 @@ test_run_terminal() {
 	xf_gen_frames 5 "$T/e.spec" "$T/e.json" 5
 	xf_send "$NS" xa2 "$T/e.spec" >/dev/null
 	want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"][0])' "$T/e.json")
-	wait_for 10 pane_has "^total +$want " && xf_pass "run: the table shows the frames sent" ||
-		xf_fail "run: the table shows the frames sent" "no 'total $want' row: $(tmux_pane | grep total)"
-	wait_for 5 pane_has "^(10\.5\.|fd00:500:)" && xf_pass "run: the source table shows the senders" ||
+	wait_for 10 pane_has "^xb2 +$want " && xf_pass "run: the table shows the frames sent" ||
+		xf_fail "run: the table shows the frames sent" "no 'xb2 $want' totals row: $(tmux_pane | grep '^xb2')"
+	wait_for 5 pane_has "^xb2 +(10\.5\.|fd00:500:)" && xf_pass "run: the source table shows the senders" ||
 		xf_fail "run: the source table shows the senders"
 	tmux -L "$TMUX_SOCKET" send-keys -t xf C-c
 	if wait_for 10 test -s "$T/run.rc" && [ "$(cat "$T/run.rc")" = 0 ] && has_no_xdp xb2; then
@@ -421,7 +421,7 @@ test_run_drops_caps() {
 	# The inner sh writes its pid and execs nsenter, which execs the loader: same pid.
 	tmux -L "$TMUX_SOCKET" new-session -d -s xfcaps -x 200 -y 60 \
 		"sh -c 'echo \$\$ >$T/caps.pid; exec nsenter --net=/run/netns/$NS $LOADER run -p $dir --interval 0.3 xb2'; echo \$? >$T/caps.rc; sleep 600"
-	if ! wait_for 10 pane_has_in xfcaps "^PROTOCOL" || ! runs_xdpflow xb2; then
+	if ! wait_for 10 pane_has_in xfcaps "^Protocols" || ! runs_xdpflow xb2; then
 		xf_fail "caps: run attaches in a terminal" "$(tmux -L "$TMUX_SOCKET" capture-pane -p -t xfcaps | tail -n 3 | tr '\n' '|')"
 		return
 	fi
@@ -444,8 +444,8 @@ test_run_drops_caps() {
 	xf_gen_frames 7 "$T/c.spec" "$T/c.json" 7
 	xf_send "$NS" xa2 "$T/c.spec" >/dev/null
 	want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"][0])' "$T/c.json")
-	wait_for 10 pane_has_in xfcaps "^total +$want " && xf_pass "caps: the tables still update after the drop" ||
-		xf_fail "caps: the tables still update after the drop" "no 'total $want' row"
+	wait_for 10 pane_has_in xfcaps "^xb2 +$want " && xf_pass "caps: the tables still update after the drop" ||
+		xf_fail "caps: the tables still update after the drop" "no 'xb2 $want' totals row"
 	tmux -L "$TMUX_SOCKET" send-keys -t xfcaps C-c
 	if wait_for 10 test -s "$T/caps.rc" && [ "$(cat "$T/caps.rc")" = 0 ] && has_no_xdp xb2; then
 		xf_pass "caps: Ctrl-C still detaches cleanly and exits 0 after the drop"
@@ -467,7 +467,7 @@ test_run_caps_no_setpcap() {
 	nsenter --net="/run/netns/$NS" setpriv --bounding-set=-setpcap \
 		"$LOADER" run -p "$dir" --interval 0.2 xb2 >"$T/capsw.out" 2>"$T/capsw.err" &
 	pid=$!
-	wait_for 10 runs_xdpflow xb2 && wait_for 5 grep -q "^PROTOCOL" "$T/capsw.out"
+	wait_for 10 runs_xdpflow xb2 && wait_for 5 grep -q "^Protocols" "$T/capsw.out"
 	got="eff $(cap_field CapEff "$pid") prm $(cap_field CapPrm "$pid") nnp $(cap_field NoNewPrivs "$pid")"
 	kill -TERM "$pid"
 	wait "$pid"
@@ -511,9 +511,9 @@ test_gone_interface() {
 	idx=$(xf_ifindex "$NS" xb3)
 	xf_send "$NS" xa3 "$T/a.spec" >/dev/null
 	ip -n "$NS" link del xa3
-	L status -p "$dir" >"$T/out" 2>&1 && grep -q "ifindex $idx (gone)" "$T/out" &&
-		xf_pass "gone: status shows the counts of the deleted interface" ||
-		xf_fail "gone: status shows the counts of the deleted interface" "$(tr '\n' '|' <"$T/out")"
+	L status -p "$dir" >"$T/out" 2>&1 && grep -Eq "^#$idx +[1-9][0-9]* " "$T/out" &&
+		xf_pass "gone: status shows the counts of the deleted interface (as #IFINDEX)" ||
+		xf_fail "gone: status shows the counts of the deleted interface (as #IFINDEX)" "$(tr '\n' '|' <"$T/out")"
 	L detach -p "$dir" xb3 >"$T/out" 2>&1 && grep -q "no interface named 'xb3'" "$T/out" &&
 		xf_pass "gone: detach of a deleted interface succeeds" ||
 		xf_fail "gone: detach of a deleted interface succeeds" "$(cat "$T/out")"
@@ -548,7 +548,7 @@ test_full_table() {
 		sys.exit(exp["total"] != act["total"] or act["proto"] != {"4/17": exp["total"]})
 	PY
 	L status -p "$dir" >"$T/status" 2>&1
-	grep -q "^flow table: *8 of 8 flows used" "$T/status" && grep -Eq "^not recorded: *[1-9][0-9]* packets" "$T/status" &&
+	grep -q "^flow table: *8 of 8 entries used" "$T/status" && grep -Eq "^not recorded: *[1-9][0-9]* packets" "$T/status" &&
 		xf_pass "full: status shows the full table and the packets not recorded" ||
 		xf_fail "full: status shows the full table and the packets not recorded" "$(grep -E '^(flow|not)' "$T/status" | tr '\n' '|')"
 	xf_expect_fail "full: another --max-flows on existing pins is refused" "holds 8 flows, not 16" \

@@ -405,11 +405,14 @@ static void sum_read(struct report *r, const struct snapshot *s)
 	struct iface_total t;
 	size_t i;
 
-	r->read_packets = r->read_bytes = 0;
+	r->read_packets = r->read_bytes = r->read_unrecorded_flows = 0;
+	memset(&r->read_unrecorded, 0, sizeof(r->read_unrecorded));
 	for (i = 0; i < s->ifaces.n; i++) {
 		iface_total_of(&s->ifaces.v[i], &t);
 		r->read_packets += t.all.packets;
 		r->read_bytes += t.all.bytes;
+		counter_add(&r->read_unrecorded, &t.unrecorded);
+		r->read_unrecorded_flows += t.unrecorded_flows;
 	}
 }
 

@@ -44,6 +44,9 @@ struct report {
 	int sink_err; /* what the sink last returned (report_run does not return it) */
 	/* Every frame of the last read, all interfaces (for messages about a drain). */
 	__u64 read_packets, read_bytes;
+	/* Of those, the IP frames the full flow table did not take, and the records it refused. */
+	struct xdpflow_counter read_unrecorded;
+	__u64 read_unrecorded_flows;
 	struct iface_filter filter;
 	const struct emitter *em;
 	struct emit_ctx ec; /* persists between --watch rounds */

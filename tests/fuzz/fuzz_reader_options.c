@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: xdpflow-reader's command line (reader_parse_options) with argv built from the input. */
-// links: reader/options.c pin/cmdline.c
+// links: reader/format/names.c reader/options.c pin/cmdline.c
 #include <errno.h>
 #include "fuzz.h"
 #include "export/ipfix.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
-// links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/options.c
+// links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/format/names.c reader/options.c
 #include "testlib.h"
 #include "format/format.h"
 #include "xdpflow.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of xdpflow-reader's option parsing: defaults, every number check, usage errors. */
-// links: reader/options.c
+// links: reader/options.c reader/format/names.c
 #include "testlib.h"
 #include "reader.h"
 
