@@ -567,6 +567,48 @@ def cmd_check_watch(args):
             c.ok("interval %.3f s" % d["interval_s"], 0.9 < d["interval_s"] < 1.5)
     c.done()
 
+def cmd_check_watch_table(args):
+    """The table of a --watch run: PKTS/S and BITS/S columns; bits per second in SI units
+    (bit/s, Kbit/s, ...) and packets per second, times the seconds between the frames' times,
+    add up to the bytes and frames fed meanwhile (truth file), within the cells' rounding."""
+    text, fed = open(args[0]).read(), json.load(open(args[1]))
+    fed_packets, fed_bytes = len(fed), sum(f["len"] for f in fed)
+    c = Checker()
+    frames = re.split(r"(?m)^xdpflow at ", text)[1:]
+    c.ok("%d frames, expected at least 3" % len(frames), len(frames) >= 3)
+    moved_p = moved_b = 0.0
+    prev = None
+    for i, f in enumerate(frames):
+        t = parse_time(f.split(",", 1)[0])
+        head = [l for l in f.splitlines() if l.startswith("INTERFACE ")]
+        c.ok("frame %d: header %s" % (i, head), len(head) == 1 and head[0].split()[-2:] == ["PKTS/S", "BITS/S"])
+        rows = [re.split(r"\s{2,}", l) for l in f.splitlines() if l.startswith("rb0 ")]
+        c.ok("frame %d: one totals row for rb0: %s" % (i, rows), len(rows) == 1)
+        if c.bad:
+            break
+        pps, bits = rows[0][-2:]
+        if prev is None:
+            c.ok("first frame has rates: %s %s" % (pps, bits), (pps, bits) == ("-", "-"))
+        else:
+            m = re.fullmatch(r"(\d+(?:\.\d)?) ([KMGTPE]?)bit/s", bits)
+            c.ok("frame %d: '%s' is not N[.N] [KMGTPE]bit/s" % (i, bits), m is not None)
+            c.ok("frame %d: '%s' is not packets per second" % (i, pps), re.fullmatch(r"\d+(\.\d)?", pps))
+            if c.bad:
+                break
+            # SI prefixes: a cell below 1000 of its unit, one decimal from Kbit/s on.
+            v = float(m.group(1)) * 1000 ** " KMGTPE".index(m.group(2) or " ")
+            c.ok("frame %d: '%s' shows 1000 or more of its unit" % (i, bits), float(m.group(1)) < 1000)
+            moved_b += v / 8 * (t - prev)
+            moved_p += float(pps) * (t - prev)
+        prev = t
+    if not c.bad:
+        c.ok("bits/s x seconds / 8 = %.0f bytes, fed %d" % (moved_b, fed_bytes),
+             abs(moved_b - fed_bytes) <= 0.06 * fed_bytes)
+        c.ok("packets/s x seconds = %.1f, fed %d" % (moved_p, fed_packets),
+             abs(moved_p - fed_packets) <= 0.02 * fed_packets + 0.2)
+    c.done()
+    print("%.0f of %d bytes, %.1f of %d packets" % (moved_b, fed_bytes, moved_p, fed_packets))
+
 def cmd_corpus(args):
     """Frames of the pcap files: fed (14 bytes to 70,000), too short, too big for a test run."""
     fed = nbytes = short = big = 0
@@ -869,6 +911,13 @@ test_watch() {
 	[ $rc -eq 0 ] && grep -q "PKTS/S" "$T/watch.table" && ! grep -q $'\033' "$T/watch.table" &&
 		xf_pass "--watch table: rate columns, no screen clearing when not a terminal" ||
 		xf_fail "--watch table: rate columns, no screen clearing when not a terminal" "exit $rc"
+	# The same frames again while a table is watched: its rates are bits and packets per second.
+	(sleep 1.5 && feed --pin-path "$P4" --frames "$T/w1.frames" >/dev/null) &
+	xf_in "$NS" timeout --preserve-status -s INT 4.5 "$READER" -p "$P4" --watch 1 totals \
+		>"$T/watch.table" 2>"$T/err"
+	wait
+	check "--watch table: BITS/S in bit/s, Kbit/s, Mbit/s (SI, as iftop and nload) and PKTS/S; x seconds between frames = what was fed" \
+		truth check-watch-table "$T/watch.table" "$T/w1.json"
 }
 
 test_corpus() {

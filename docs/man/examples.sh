@@ -146,7 +146,6 @@ show xdpflow-reader --format prometheus totals
 show "xdpflow-reader --format prometheus protocols | head -n 8"
 show "xdpflow-reader --format prometheus --prometheus-flows --top 1 flows"
 show xdpflow-reader --format csv --top 2 flows
-show timeout -s INT 2.5 xdpflow-reader -i eth0 -w 1 totals
 show xdpflow-reader --version
 show "xdpflow-reader --format xml; echo status \$?"
 show "xdpflow-reader --top -5; echo status \$?"
@@ -179,6 +178,21 @@ echo "[exit status $?]"
 cat "$TMP/run.out"
 echo
 show xdpflow-loader clean
+show xdpflow-loader detach --purge
+
+echo "######## rates"
+xdpflow-loader attach eth0 >/dev/null 2>&1
+echo "\$ xdpflow-reader -w 1 totals protocols      (traffic sent meanwhile, then Ctrl-C)"
+xdpflow-reader -w 1 totals protocols >"$TMP/watch.out" 2>&1 &
+watch_pid=$!
+sleep 1.5
+traffic
+sleep 1
+kill -INT $watch_pid
+wait $watch_pid
+echo "[exit status $?]"
+cat "$TMP/watch.out"
+echo
 show xdpflow-loader detach --purge
 
 echo "######## a full flow table"

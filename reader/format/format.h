@@ -118,8 +118,13 @@ const char *addr_str(__u8 family, const __u8 *addr, char *buf);
 
 /* "512 B", "1.5 KiB", "3.0 GiB": binary units, one decimal; buf of at least 16. */
 const char *human_bytes(__u64 bytes, char *buf);
-/* A per-second rate the same way ("1.2 MiB/s", "35.0/s" for packets); buf of 24. */
-const char *human_rate(double v, bool bytes, char *buf);
+/*
+ * A byte rate in bits per second with decimal SI prefixes, as iftop and
+ * nload show them ("850 bit/s", "1.2 Kbit/s", "940.3 Mbit/s"); buf of 24.
+ */
+const char *human_bits(double bytes_per_s, char *buf);
+/* Packets per second: "0.5", "35.0", "1480952" (one decimal below 100); buf of 24. */
+const char *human_pps(double v, char *buf);
 
 /* "SA" style TCP flags as tcpdump shows them, in the order FSRPAUEC; buf of 9. */
 const char *tcp_flags_str(__u32 flags, char *buf);

@@ -9,7 +9,7 @@
 #define MAX_COLS 13
 #define W_PACKETS 12
 #define W_BYTES 10
-#define W_PPS 10
+#define W_PPS 9
 #define W_BPS 12
 
 struct col {
@@ -108,7 +108,7 @@ static const char *ifname_cell(__u32 ifindex, char *buf)
 static void rate_cols(void)
 {
 	add_col("PKTS/S", W_PPS, false);
-	add_col("BYTES/S", W_BPS, false);
+	add_col("BITS/S", W_BPS, false);
 }
 
 static void rate_cells(const struct emit_ctx *ec, const struct rate *r, const char **vals, int *n,
@@ -116,8 +116,8 @@ static void rate_cells(const struct emit_ctx *ec, const struct rate *r, const ch
 {
 	if (!ec->rates)
 		return;
-	vals[(*n)++] = r->valid ? human_rate(r->packets, false, pps) : "-";
-	vals[(*n)++] = r->valid ? human_rate(r->bytes, true, bps) : "-";
+	vals[(*n)++] = r->valid ? human_pps(r->packets, pps) : "-";
+	vals[(*n)++] = r->valid ? human_bits(r->bytes, bps) : "-";
 }
 
 static void table_begin(struct emit_ctx *ec)

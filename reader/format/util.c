@@ -210,19 +210,24 @@ const char *human_bytes(__u64 bytes, char *buf)
 	return buf;
 }
 
-const char *human_rate(double v, bool bytes, char *buf)
+const char *human_bits(double bytes_per_s, char *buf)
 {
+	static const char *const prefixes[] = { "", "K", "M", "G", "T", "P", "E" };
+	double v = bytes_per_s * 8;
 	int u = 0;
 
-	if (!bytes) {
-		snprintf(buf, 24, "%.1f/s", v);
-		return buf;
-	}
-	while (v >= 1024 && u < 6) {
-		v /= 1024;
+	/* 999.95 and up would print as 1000.0 of the smaller unit. */
+	while (v >= 999.95 && u < 6) {
+		v /= 1000;
 		u++;
 	}
-	snprintf(buf, 24, u ? "%.1f %s/s" : "%.0f %s/s", v, units[u]);
+	snprintf(buf, 24, u ? "%.1f %sbit/s" : "%.0f %sbit/s", v, prefixes[u]);
+	return buf;
+}
+
+const char *human_pps(double v, char *buf)
+{
+	snprintf(buf, 24, v < 99.95 ? "%.1f" : "%.0f", v);
 	return buf;
 }
 

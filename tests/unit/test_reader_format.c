@@ -40,10 +40,41 @@ static void test_units(void)
 		tl_expect(&c, !strcmp(buf, cases[i].want), "%llu: '%s', expected '%s'", cases[i].v,
 			  buf, cases[i].want);
 	}
-	human_rate(1536, true, buf);
-	tl_expect(&c, !strcmp(buf, "1.5 KiB/s"), "rate '%s'", buf);
-	human_rate(12.25, false, buf);
-	tl_expect(&c, !strcmp(buf, "12.2/s") || !strcmp(buf, "12.3/s"), "packet rate '%s'", buf);
+	tl_end(&c, NULL);
+
+	/* Bits per second in decimal SI units, as iftop and nload show them. */
+	static const struct {
+		double bytes_per_s;
+		const char *want;
+	} bits[] = {
+		{ 0, "0 bit/s" },
+		{ 100, "800 bit/s" },
+		{ 124.9, "999 bit/s" },
+		{ 125, "1.0 Kbit/s" },
+		{ 1536, "12.3 Kbit/s" },
+		{ 117.5e6, "940.0 Mbit/s" },
+		{ 124.99e6, "999.9 Mbit/s" },
+		{ 124.999e6, "1.0 Gbit/s" },
+		{ 1.25e9, "10.0 Gbit/s" },
+		{ 5e12, "40.0 Tbit/s" },
+	};
+	static const struct {
+		double pps;
+		const char *want;
+	} pps[] = { { 0, "0.0" }, { 0.25, "0.2" }, { 35, "35.0" }, { 99.94, "99.9" },
+		    { 99.96, "100" }, { 14880952.4, "14880952" } };
+
+	tl_begin(&c, "format_rates_bits_and_packets_per_second");
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		human_bits(bits[i].bytes_per_s, buf);
+		tl_expect(&c, !strcmp(buf, bits[i].want), "%g B/s: '%s', expected '%s'",
+			  bits[i].bytes_per_s, buf, bits[i].want);
+	}
+	for (i = 0; i < sizeof(pps) / sizeof(pps[0]); i++) {
+		human_pps(pps[i].pps, buf);
+		tl_expect(&c, !strcmp(buf, pps[i].want), "%g packets/s: '%s', expected '%s'",
+			  pps[i].pps, buf, pps[i].want);
+	}
 	tl_end(&c, NULL);
 }
 
