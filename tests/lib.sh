@@ -191,6 +191,25 @@ xf_veth() {
 xf_ifindex() { ip -n "$1" -o link show "$2" | cut -d: -f1; }
 
 # xf_xdp_ids NS IFACE: ids of the XDP programs attached to IFACE, one a line (none: empty).
+# xf_xdp_loader_status NS [IFACE]: xdp-loader status in NS. xdp-loader takes xdp-tools'
+# program lock (a file it creates, then writes its PID into); another xdp-loader on the
+# machine at the same moment makes it fail ("Unable to read PID from lockfile", "Already held
+# by pid"): such a failure is retried, up to 20 times; any other is returned as it came.
+xf_xdp_loader_status() {
+	local try out rc
+	for try in $(seq 20); do
+		out=$(xf_in "$1" xdp-loader status ${2:+"$2"} 2>&1)
+		rc=$?
+		if ((rc == 0)) || ! grep -qE 'lockfile|program lock' <<<"$out"; then
+			printf '%s\n' "$out"
+			return $rc
+		fi
+		sleep "0.$((try < 9 ? try : 9))"
+	done
+	printf '%s\n' "$out"
+	return $rc
+}
+
 xf_xdp_ids() {
 	ip -n "$1" -j -d link show "$2" | python3 -c '
 import json, sys

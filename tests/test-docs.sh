@@ -340,7 +340,7 @@ for line in sys.stdin:
 # status example in the docs.
 test_xdp_loader_tag() {
 	local tag bad
-	tag=$(xf_in "$NS" xdp-loader status db0 | grep ' xdpflow ' | grep -oE '\b[0-9a-f]{16}\b' | head -n 1)
+	tag=$(xf_xdp_loader_status "$NS" db0 | grep ' xdpflow ' | grep -oE '\b[0-9a-f]{16}\b' | head -n 1)
 	if [ -z "$tag" ]; then
 		xf_fail "xdp-loader tag" "xdp-loader status shows no xdpflow tag on db0"
 		return

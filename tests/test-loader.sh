@@ -48,7 +48,7 @@ wait_for() {
 attached_prog() { xf_xdp_ids "$NS" "$1"; }
 has_no_xdp() { [ -z "$(xf_xdp_ids "$NS" "$1")" ]; }
 # xdpflow's program id(s) on IFACE as xdp-loader reports them, alone or behind a dispatcher.
-xdpflow_ids() { xf_in "$NS" xdp-loader status "$1" 2>/dev/null | awk '$2 == "xdpflow" || $3 == "xdpflow" {print $4}'; }
+xdpflow_ids() { xf_xdp_loader_status "$NS" "$1" 2>/dev/null | awk '$2 == "xdpflow" || $3 == "xdpflow" {print $4}'; }
 runs_xdpflow() { [ "$(xdpflow_ids "$1" | wc -l)" = 1 ]; }
 
 # counts_match NAME EXPECT PINDIR IFACE: compare the pinned maps with the ground truth.
@@ -165,7 +165,7 @@ test_xdp_loader_path() {
 		return
 	fi
 	runs_xdpflow xb0 && xf_pass "xdp-loader: status shows program xdpflow" ||
-		xf_fail "xdp-loader: status shows program xdpflow" "$(xf_in "$NS" xdp-loader status xb0 | tr '\n' '|')"
+		xf_fail "xdp-loader: status shows program xdpflow" "$(xf_xdp_loader_status "$NS" xb0 | tr '\n' '|')"
 	xf_gen_frames 4 "$T/d.spec" "$T/d.json" 4
 	xf_send "$NS" xa0 "$T/d.spec" >/dev/null
 	xf_expect_sum "$T/ab.json" "$T/d.json" >"$T/abd.json"
@@ -201,7 +201,7 @@ test_coexist() {
 	xf_pin_dir dir coexist
 	xf_in "$NS" xdp-loader load -m native xb2 "$bpfdir/xdpfilt_alw_all.o" >/dev/null 2>&1 ||
 		{ xf_skip "coexist" "cannot load $bpfdir/xdpfilt_alw_all.o"; return; }
-	other=$(xf_in "$NS" xdp-loader status xb2 | awk '/xdpfilt_alw_all/ {print $4}')
+	other=$(xf_xdp_loader_status "$NS" xb2 | awk '/xdpfilt_alw_all/ {print $4}')
 	L attach -p "$dir" xb2 >"$T/out" 2>&1 && grep -q "position 1 of 2" "$T/out" &&
 		xf_pass "coexist: xdpflow joins the dispatcher, first in the chain (priority 5)" ||
 		xf_fail "coexist: xdpflow joins the dispatcher, first in the chain (priority 5)" "$(cat "$T/out")"
@@ -209,8 +209,8 @@ test_coexist() {
 	xf_send "$NS" xa2 "$T/f.spec" >/dev/null
 	counts_match "coexist: counts exact behind the dispatcher" "$T/f.json" "$dir" xb2
 	L detach -p "$dir" xb2 >/dev/null 2>&1
-	xf_in "$NS" xdp-loader status xb2 | grep -q "xdpfilt_alw_all .*$other" &&
-		! xf_in "$NS" xdp-loader status xb2 | grep -q xdpflow &&
+	xf_xdp_loader_status "$NS" xb2 | grep -q "xdpfilt_alw_all .*$other" &&
+		! xf_xdp_loader_status "$NS" xb2 | grep -q xdpflow &&
 		xf_pass "coexist: detach removes only xdpflow from the dispatcher" ||
 		xf_fail "coexist: detach removes only xdpflow from the dispatcher"
 	xf_in "$NS" xdp-loader unload -a xb2 >/dev/null 2>&1
