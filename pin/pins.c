@@ -162,6 +162,9 @@ int pin_remove_all(const char *dir)
 {
 	int err = pin_unpin_maps(dir);
 
+	/* Drains' bookkeeping goes too, but never a pending report (rmdir then fails). */
+	if (!err)
+		pending_remove_empty(dir);
 	if (!err && rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
 		err = -errno;
 	return err;

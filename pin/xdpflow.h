@@ -13,6 +13,8 @@
  *   discover.c where xdpflow's maps are pinned: the bpf filesystem walked
  *   tables.c   the tables behind the outer maps: the current ones, fresh
  *              ones for a drain, whether any holds counts
+ *   pending.c  pending drains: the tables a drain took out of service,
+ *              pinned under DIR/pending/ID until their report is delivered
  *   read.c     one read of the tables: per-CPU sums, the flow cache merged
  *              into the flow table (the snapshot_* functions)
  *   clock.c    flow times (jiffies) to wall-clock time
@@ -441,6 +443,91 @@ int snapshot_add_cache_to_ifaces(const struct flow_cache *cache, struct iface_se
 int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk);
 struct iface_counts *iface_set_get(struct iface_set *s, __u32 ifindex);
 void iface_set_free(struct iface_set *s);
+
+/* ===================================================================== */
+/* Pending drains (pending.c)                                            */
+/* ===================================================================== */
+
+/*
+ * Crash-safe drains (docs/DESIGN.md, "Exactly-once drains").  Before a
+ * drain takes its tables out of service it pins them, with a record of its
+ * own, under DIR/pending/ID/ (ID: the drain's, increasing); the record
+ * goes only once the drain's report is delivered.  So the counts outlive
+ * the process that drained them: the next drain, by any process, delivers
+ * what is pending first, oldest first.  A record holds an "info" map (struct
+ * pending_info: what was done with it) and the tables under their outer
+ * map's pin name.  DIR/pending/last_id holds the last drain ID handed out.
+ */
+#define PENDING_FOLDER "pending"
+#define PENDING_TABLES 3
+
+/* The tables a drain takes out of service, in the order it does so. */
+extern const enum pin_map_id pending_tables[PENDING_TABLES];
+
+/* Delivery marks (pending_info.delivered). */
+#define PENDING_PRINTED (1u << 0) /* the report went to stdout or --output FILE */
+#define PENDING_IPFIX_SENT (1u << 1) /* every flow went to the collector */
+
+struct pending_info {
+	__u64 id; /* the drain ID: above every earlier one, at least the time in microseconds */
+	__s64 wall_ns; /* when the drain took its tables (CLOCK_REALTIME) */
+	__u32 swapped; /* tables taken out of service so far, in pending_tables[] order */
+	__u32 delivered; /* PENDING_* marks */
+	__u64 ipfix_stream; /* the collector and domain its export began on (a hash; 0: none) */
+	__u64 ipfix_sent; /* flow records confirmed sent there, in walk order */
+	__u32 ipfix_seq0; /* the IPFIX sequence number of its first record there */
+	__u32 pad;
+};
+
+struct pending {
+	char dir[PATH_MAX]; /* the pin folder */
+	int info_fd; /* the record's info map (-1: none) */
+	struct pending_info info;
+};
+
+/* The fd field of t that holds outer's table (NULL for a map that is not an outer map). */
+int *snapshot_tables_slot(struct snapshot_tables *t, enum pin_map_id outer);
+
+/*
+ * Exclusive lock on DIR/pending (made 0700 if create): one drain at a time
+ * delivers and drains.  Taken before the pin folder's own lock, never
+ * inside it.  fd or -errno (-ENOENT: no such folder and !create).
+ */
+int pending_lock(const char *dir, bool create);
+
+/* The IDs of the records pending in dir, oldest first (*ids malloc'ed); 0 or -errno. */
+int pending_list(const char *dir, __u64 **ids, size_t *n);
+
+/*
+ * A new record for the tables about to leave service (the current ones,
+ * opened writable): the next drain ID, the time, and every table pinned.
+ * The caller then takes them out of service, saving info.swapped after
+ * each.  0 or -errno (a half-made record is settled by the next drain).
+ */
+int pending_create(const char *dir, const struct snapshot_tables *out_of_service,
+		   struct pending *p);
+
+/* Open a record and its tables (read-only); a table it lacks is -1 in *t. */
+int pending_open(const char *dir, __u64 id, struct pending *p, struct snapshot_tables *t);
+
+/*
+ * A record whose drain stopped before it took every table out of service:
+ * the tables still in service (or never pinned) are replaced in *t by
+ * empty ones (they count on for the next drain, exactly as a half-done
+ * swap leaves them), and an RCU grace period is waited for, so that what
+ * the record holds is final.  pm opened writable, under pin_lock().
+ */
+int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot_tables *t);
+
+/* Write p->info back into its record. */
+int pending_save(const struct pending *p);
+void pending_close(struct pending *p);
+
+/* Delivered: unpin the record's tables and remove it. */
+int pending_forget(const char *dir, __u64 id);
+
+/* No record pending: remove DIR/pending and its counter; -ENOTEMPTY if records remain. */
+int pending_remove_empty(const char *dir);
 
 /* ===================================================================== */
 /* The sources view: flows summed by interface and source (sources.c)   */

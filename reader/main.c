@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "export/drain.h"
+#include "export/deliver.h"
 #include "export/outputs.h"
 #include "format/format.h"
 #include "reader.h"
@@ -163,71 +163,19 @@ static int read_main(struct report *r, const struct reader_opts *o, struct outpu
 
 /* ---- Draining ---- */
 
-/* Totals of a drained read, for the messages that say what was lost. */
-static const char *drained_amount(const struct report *r, char *buf, size_t len)
-{
-	char b[16];
-
-	snprintf(buf, len, "%llu packets, %s", (unsigned long long)r->read_packets,
-		 human_bytes(r->read_bytes, b));
-	return buf;
-}
-
 static int drain_main(struct report *r, const struct reader_opts *o, struct outputs *out)
 {
-	char msg[PATH_MAX + 512] = "", amount[64];
-	struct snapshot_tables old;
-	int64_t t0 = clock_now_ns(CLOCK_MONOTONIC), t1;
-	struct pin_maps pm;
-	int swapped, err, rerr, ierr, oerr;
-
 	/*
-	 * Once the tables are swapped their counts exist only in this process:
-	 * SIGINT, SIGTERM and SIGHUP wait until the report is out (SIGKILL cannot).
+	 * A report not yet delivered is pinned (it survives even SIGKILL), but
+	 * finishing it now beats leaving it to the next drain: SIGINT, SIGTERM
+	 * and SIGHUP wait until the report is out.
 	 */
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	/* Outputs first: a bad --output leaves every counter where it is. */
-	err = outputs_begin_round(o, out);
-	if (err)
-		return err;
-	r->ec.out = out->out;
-	err = drain_tables(o->pin_path, &pm, &old, &swapped, msg, sizeof(msg));
-	if (err && !swapped) {
-		say_error("%s", msg);
-		outputs_abort_round(out);
-		return err;
-	}
-	if (err)
-		say_error("%s", msg); /* a partial swap: still exact, reported below */
-	t1 = clock_now_ns(CLOCK_MONOTONIC);
-	rerr = report_run(r, &old, pm.fd[PIN_CLOCK], pm.ncpus);
-	snapshot_tables_close(&old);
-	pin_close(&pm);
-	if (rerr && !(out->out && ferror(out->out))) {
-		say_error("drained the tables at %s, but cannot read them: %s; this drain's counts "
-			  "are lost", o->pin_path, strerror(-rerr));
-		outputs_abort_round(out);
-		return rerr;
-	}
-	msg[0] = '\0';
-	ierr = outputs_finish_ipfix(out, r->sink_err, msg, sizeof(msg));
-	if (ierr)
-		say_error("drained %s (%s), but %s; the flows not sent are lost", o->pin_path,
-			  drained_amount(r, amount, sizeof(amount)), msg);
-	msg[0] = '\0';
-	oerr = o->print ? outputs_end_round(out, msg, sizeof(msg)) : (outputs_abort_round(out), 0);
-	if (oerr)
-		say_error("drained %s (%s), but %s; this drain's report is lost%s", o->pin_path,
-			  drained_amount(r, amount, sizeof(amount)), msg,
-			  out->exp && !ierr ? " (the collector got its flows)" : "");
-	say_verbose("drained %s (%s): tables swapped in %.1f ms, reported in %.1f ms", o->pin_path,
-		    drained_amount(r, amount, sizeof(amount)), (t1 - t0) / 1e6,
-		    (clock_now_ns(CLOCK_MONOTONIC) - t1) / 1e6);
-	return err ? err : ierr ? ierr : oerr;
+	return drain_deliver(r, o, out);
 }
 
 int main(int argc, char **argv)
@@ -278,7 +226,8 @@ int main(int argc, char **argv)
 		r.sink_ctx = &out.sink;
 	}
 	err = o.drain ? drain_main(&r, &o, &out) : read_main(&r, &o, &out);
-	ipfix_exporter_close(out.exp);
+	if (outputs_close_ipfix(&out) && !err)
+		err = -EIO;
 	if (!o.output && (fflush(stdout) || ferror(stdout)) && !stop && !err) {
 		say_error("cannot write the output: %s", strerror(errno ? errno : EIO));
 		return 1;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "export/ipfix.h"
+#include "export/ipfix_state.h"
 #include "xdpflow.h"
 #include "reader.h"
 
@@ -218,6 +219,9 @@ static const struct cl_option options[] = {
 	OPT("odid", 0, "N", SECTION_EXPORT, set_odid, "IPFIX observation domain ID (default 0)"),
 	OPT("mtu", 0, "BYTES", SECTION_EXPORT, set_mtu,
 	    "largest IPFIX message, 512 to 65507 bytes (default 1400)"),
+	STORED("state-dir", 0, "DIR", SECTION_EXPORT, CL_TEXT, state_dir,
+	    "where --ipfix keeps its sequence numbers between runs, so a\n"
+	    "collector sees one exporter (default " XDPFLOW_STATE_DIR ")"),
 	OPT("ipfix-rate", 0, "N", SECTION_EXPORT, set_ipfix_rate,
 	    "send at most N flow records a second (default 200000; 0: as\n"
 	    "fast as the socket takes them, which can overrun a collector)"),
@@ -286,6 +290,7 @@ static void set_defaults(struct reader_opts *o)
 	o->format = FORMAT_TABLE;
 	o->sort = SORT_NONE;
 	o->ipfix_rate = READER_DEFAULT_IPFIX_RATE;
+	o->state_dir = XDPFLOW_STATE_DIR;
 }
 
 static int parse_views(int first, int argc, char **argv, struct reader_opts *o, char *err,
@@ -339,6 +344,8 @@ static int check_combination(const struct reader_opts *o, char *err, size_t errl
 		return cl_error(err, errlen, "--prometheus-flows needs --format prometheus");
 	if (!o->pin_path[0])
 		return cl_error(err, errlen, "--pin-path: empty folder name");
+	if (!o->state_dir[0])
+		return cl_error(err, errlen, "--state-dir: empty folder name");
 	for (i = 0; i < 3; i++)
 		if (o->ipfix_tuning[i] && !o->ipfix)
 			return cl_error(err, errlen, "%s needs --ipfix HOST[:PORT]",

@@ -64,6 +64,7 @@ struct reader_opts {
 	unsigned long odid; /* IPFIX observation domain ID */
 	unsigned long mtu; /* IPFIX message size; 0: IPFIX_DEFAULT_MTU */
 	unsigned long ipfix_rate; /* records per second; 0: unpaced */
+	const char *state_dir; /* the IPFIX sequence numbers between runs (export/ipfix_state.h) */
 	int verbose;
 	bool help;
 	bool version;

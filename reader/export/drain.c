@@ -5,66 +5,68 @@
 #include <string.h>
 #include <unistd.h>
 #include "export/drain.h"
+#include "export/testkill.h"
 
-/* The order is the guarantee: see drain.h and docs/DESIGN.md. */
-static const enum pin_map_id swap_order[3] = { PIN_FLOWCACHE, PIN_FLOWS, PIN_STATS };
-
-static int *table_slot(struct snapshot_tables *t, enum pin_map_id id)
+int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, struct pending *rec,
+	       int *swapped)
 {
-	switch (id) {
-	case PIN_STATS:
-		return &t->stats_fd;
-	case PIN_FLOWS:
-		return &t->flows_fd;
-	default:
-		return &t->fcache_fd;
-	}
-}
-
-int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, int *swapped)
-{
-	int cur[3] = { -1, -1, -1 }, fresh[3] = { -1, -1, -1 };
-	int i, err = 0;
+	struct snapshot_tables cur = { -1, -1, -1 };
+	int fresh[PENDING_TABLES] = { -1, -1, -1 };
+	int i, err = 0, *slot;
 
 	*swapped = 0;
 	old->stats_fd = old->flows_fd = old->fcache_fd = -1;
+	rec->info_fd = -1;
 	if (!pm->writable)
 		return -EPERM;
 	/* Everything that can run out of memory, before anything changes. */
-	for (i = 0; i < 3 && !err; i++) {
-		fresh[i] = pin_fresh_table(pm, swap_order[i], &cur[i]);
+	for (i = 0; i < PENDING_TABLES && !err; i++) {
+		slot = snapshot_tables_slot(&cur, pending_tables[i]);
+		fresh[i] = pin_fresh_table(pm, pending_tables[i], slot);
 		if (fresh[i] < 0)
 			err = fresh[i];
 	}
+	test_kill_point("fresh");
+	/* The tables about to leave service outlive this process from now on. */
+	if (!err)
+		err = pending_create(pm->dir, &cur, rec);
 	if (err)
 		goto undo;
-	for (i = 0; i < 3; i++) {
-		/* Returns after an RCU grace period: no program still holds cur[i]. */
-		err = pin_install_table(pm, swap_order[i], fresh[i]);
+	test_kill_point("recorded");
+	for (i = 0; i < PENDING_TABLES; i++) {
+		/* Returns after an RCU grace period: no program still holds the table replaced. */
+		err = pin_install_table(pm, pending_tables[i], fresh[i]);
 		if (err)
 			break;
-		*table_slot(old, swap_order[i]) = cur[i];
-		cur[i] = -1;
+		slot = snapshot_tables_slot(&cur, pending_tables[i]);
+		*snapshot_tables_slot(old, pending_tables[i]) = *slot;
+		*slot = -1;
 		close(fresh[i]);
 		fresh[i] = -1;
 		(*swapped)++;
+		rec->info.swapped = *swapped;
+		pending_save(rec);
+		test_kill_point(i == 0 ? "swap1" : i == 1 ? "swap2" : "swap3");
 	}
 	if (!err)
 		return 0;
 	if (!*swapped)
 		goto undo;
 	/* Half-way: the tables still in place count on; empty stand-ins report for them. */
-	for (; i < 3; i++) {
-		*table_slot(old, swap_order[i]) = fresh[i];
+	for (; i < PENDING_TABLES; i++) {
+		*snapshot_tables_slot(old, pending_tables[i]) = fresh[i];
 		fresh[i] = -1;
 	}
 undo:
-	for (i = 0; i < 3; i++) {
-		if (cur[i] >= 0)
-			close(cur[i]);
+	/* A record for tables that never left service is void: forget it. */
+	if (rec->info_fd >= 0 && !*swapped) {
+		pending_close(rec);
+		pending_forget(pm->dir, rec->info.id);
+	}
+	snapshot_tables_close(&cur);
+	for (i = 0; i < PENDING_TABLES; i++)
 		if (fresh[i] >= 0)
 			close(fresh[i]);
-	}
 	return err;
 }
 
@@ -76,44 +78,70 @@ static void permission_message(const char *dir, int err, char *msg, size_t msgle
 		 strerror(-err));
 }
 
-int drain_tables(const char *dir, struct pin_maps *pm, struct snapshot_tables *old, int *swapped,
-		 char *msg, size_t msglen)
+int drain_open(const char *dir, struct pin_maps *pm, int *lock, char *msg, size_t msglen)
+{
+	int err;
+
+	*lock = -1;
+	err = pin_open(dir, true, pm, msg, msglen);
+	if (err == -EACCES || err == -EPERM)
+		permission_message(dir, err, msg, msglen);
+	if (err)
+		return err;
+	/* Once the pins are known to be ours: DIR/pending is made here, not in any folder. */
+	*lock = pending_lock(dir, true);
+	if (*lock >= 0)
+		return 0;
+	err = *lock;
+	pin_close(pm);
+	if (err == -EACCES || err == -EPERM)
+		permission_message(dir, err, msg, msglen);
+	else
+		snprintf(msg, msglen, "cannot lock %s/" PENDING_FOLDER ": %s", dir, strerror(-err));
+	return err;
+}
+
+int drain_take(const struct pin_maps *pm, struct snapshot_tables *old, struct pending *rec,
+	       int *swapped, char *msg, size_t msglen)
 {
 	int lock, err;
 
 	*swapped = 0;
 	old->stats_fd = old->flows_fd = old->fcache_fd = -1;
-	lock = pin_lock(dir);
+	rec->info_fd = -1;
+	lock = pin_lock(pm->dir);
 	if (lock < 0) {
-		/* pin_open explains a missing folder or bpffs best. */
-		err = pin_open(dir, false, pm, msg, msglen);
-		if (!err) {
-			pin_close(pm);
-			err = lock;
-			snprintf(msg, msglen, "cannot lock the pin folder %s: %s", dir,
-				 strerror(-err));
-		}
-		if (err == -EACCES || err == -EPERM)
-			permission_message(dir, err, msg, msglen);
-		return err;
+		snprintf(msg, msglen, "cannot lock the pin folder %s: %s; nothing was reset", pm->dir,
+			 strerror(-lock));
+		return lock;
 	}
-	err = pin_open(dir, true, pm, msg, msglen);
-	if (err == -EACCES || err == -EPERM)
-		permission_message(dir, err, msg, msglen);
-	if (err)
-		goto out;
-	err = drain_swap(pm, old, swapped);
+	err = drain_swap(pm, old, rec, swapped);
 	if (err && !*swapped)
-		snprintf(msg, msglen, "cannot drain the tables at %s: %s; nothing was reset", dir,
+		snprintf(msg, msglen, "cannot drain the tables at %s: %s; nothing was reset", pm->dir,
 			 strerror(-err));
 	else if (err)
 		snprintf(msg, msglen, "the drain at %s reset only %d of its 3 tables (%s): the "
-			 "others keep counting for the next drain", dir, *swapped, strerror(-err));
+			 "others keep counting for the next drain", pm->dir, *swapped, strerror(-err));
 	if ((err == -EACCES || err == -EPERM) && !*swapped)
-		permission_message(dir, err, msg, msglen);
+		permission_message(pm->dir, err, msg, msglen);
+	pin_unlock(lock);
+	return err;
+}
+
+int drain_tables(const char *dir, struct pin_maps *pm, struct snapshot_tables *old,
+		 struct pending *rec, int *swapped, char *msg, size_t msglen)
+{
+	int lock, err;
+
+	*swapped = 0;
+	old->stats_fd = old->flows_fd = old->fcache_fd = -1;
+	rec->info_fd = -1;
+	err = drain_open(dir, pm, &lock, msg, msglen);
+	if (err)
+		return err;
+	err = drain_take(pm, old, rec, swapped, msg, msglen);
 	if (err && !*swapped)
 		pin_close(pm);
-out:
 	pin_unlock(lock);
 	return err;
 }

@@ -21,6 +21,11 @@
  * third update returned, nothing writes any old table again, and the old
  * tables together hold every count made since the previous drain, once.
  *
+ * Before the first swap the tables about to leave service are pinned in a
+ * pending record (pending_create, pin/xdpflow.h) in *rec: from then on
+ * they outlive this process, until their report is delivered and the
+ * record forgotten (pending_forget); info.swapped follows the swaps.
+ *
  * The fresh tables are all created before the first swap, so running out
  * of memory leaves everything as it was.  Should an update still fail
  * half-way, the tables not swapped keep counting for the next drain and
@@ -28,19 +33,31 @@
  * is still reported exactly once.  *swapped says how many were swapped.
  *
  * pm must be opened writable; the caller holds pin_lock() on its folder.
- * Returns 0 (all three swapped), or -errno with *old usable when
- * *swapped > 0, or closed when *swapped == 0.
+ * Returns 0 (all three swapped), or -errno with *old and *rec usable when
+ * *swapped > 0, or closed (and no record) when *swapped == 0.
  */
-int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, int *swapped);
+int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, struct pending *rec,
+	       int *swapped);
 
 /*
- * Everything a drain does before reporting: lock the pin folder, open it
- * writable, swap (drain_swap), unlock.  On error a one-line explanation
+ * A drain's start: open the pins writable and take DIR/pending's lock (one
+ * drain at a time delivers and drains).  On error a one-line explanation
+ * in msg, nothing open.  pin_unlock(*lock) and pin_close(pm) at the end.
+ */
+int drain_open(const char *dir, struct pin_maps *pm, int *lock, char *msg, size_t msglen);
+
+/* Under the pin folder's lock, drain_swap; one line in msg on error. */
+int drain_take(const struct pin_maps *pm, struct snapshot_tables *old, struct pending *rec,
+	       int *swapped, char *msg, size_t msglen);
+
+/*
+ * Everything a drain does before reporting (drain_open, drain_take,
+ * unlocking).  On error a one-line explanation
  * is in msg.  Returns like drain_swap (and -errno of pin_open/pin_lock
  * with nothing swapped).  *pm is left open on success (the clock map and
  * CPU count are needed to report); close it with pin_close().
  */
-int drain_tables(const char *dir, struct pin_maps *pm, struct snapshot_tables *old, int *swapped,
-		 char *msg, size_t msglen);
+int drain_tables(const char *dir, struct pin_maps *pm, struct snapshot_tables *old,
+		 struct pending *rec, int *swapped, char *msg, size_t msglen);
 
 #endif /* XDPFLOW_DRAIN_H */

@@ -32,11 +32,11 @@
  *
  * Sequence numbers: the count, modulo 2^32, of data records sent in
  * earlier messages of this exporter, starting at first_sequence (default
- * 0) in every run.  Collectors key sequence tracking by exporter address
- * and ODID; nfcapd (nfdump 1.7) counts one "sequence failure" when a new
- * run restarts the count and resynchronises, dropping nothing.  A caller
- * that keeps state between runs can pass the next number in
- * first_sequence to avoid that.
+ * 0), or where ipfix_exporter_set_sequence() puts it.  Collectors key
+ * sequence tracking by exporter address and ODID; nfcapd (nfdump 1.7)
+ * counts one "sequence failure" when a new run restarts the count.  The
+ * reader keeps the number between runs (export/ipfix_state.c), so its
+ * runs form one stream.
  */
 
 #define IPFIX_VERSION 10
@@ -255,6 +255,21 @@ void ipfix_exporter_get_stats(const struct ipfix_exporter *exp, struct ipfix_sta
 
 /* The collector's address as "ADDR port PORT", for messages. */
 const char *ipfix_exporter_peer(const struct ipfix_exporter *exp);
+
+/*
+ * The sequence number the next data message carries: the data records
+ * this stream sent before it (RFC 7011), from ipfix_options.first_sequence.
+ * Setting it flushes what is queued first.  A caller that keeps the number
+ * between runs (export/ipfix_state.c) makes every run one stream.
+ */
+uint32_t ipfix_exporter_sequence(const struct ipfix_exporter *exp);
+int ipfix_exporter_set_sequence(struct ipfix_exporter *exp, uint32_t sequence);
+
+/* The stream this exporter sends: the collector's address and port and the domain, as a hash (never 0). */
+uint64_t ipfix_exporter_stream(const struct ipfix_exporter *exp);
+
+/* Observation domain ID. */
+uint32_t ipfix_exporter_odid(const struct ipfix_exporter *exp);
 
 /* Flushes, closes the socket and frees; returns the flush's result.  NULL is fine. */
 int ipfix_exporter_close(struct ipfix_exporter *exp);

@@ -420,6 +420,35 @@ const char *ipfix_exporter_peer(const struct ipfix_exporter *exp)
 	return exp->peer;
 }
 
+uint32_t ipfix_exporter_sequence(const struct ipfix_exporter *exp)
+{
+	return exp->sequence;
+}
+
+int ipfix_exporter_set_sequence(struct ipfix_exporter *exp, uint32_t sequence)
+{
+	int err = ipfix_exporter_flush(exp);
+
+	exp->sequence = sequence;
+	return err;
+}
+
+uint64_t ipfix_exporter_stream(const struct ipfix_exporter *exp)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a over "peer/odid" */
+	char key[sizeof(exp->peer) + 16];
+
+	snprintf(key, sizeof(key), "%s/%u", exp->peer, exp->opts.odid);
+	for (const char *c = key; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+uint32_t ipfix_exporter_odid(const struct ipfix_exporter *exp)
+{
+	return exp->opts.odid;
+}
+
 int ipfix_exporter_close(struct ipfix_exporter *exp)
 {
 	int err;

@@ -39,8 +39,14 @@ int ipfix_sink_flow(const struct flow_record *f, const struct flow_clock *clk, i
 {
 	struct ipfix_sink *s = ctx;
 	struct ipfix_flow rec;
+	int err;
 
+	if (s->seen++ < s->skip)
+		return 0;
 	flow_to_ipfix(f, clk, read_wall_ns, &rec);
 	s->flows++;
-	return ipfix_exporter_add(s->exp, &rec);
+	err = ipfix_exporter_add(s->exp, &rec);
+	if (!err && s->progress)
+		s->progress(s->progress_ctx);
+	return err;
 }

@@ -18,10 +18,19 @@
 void flow_to_ipfix(const struct flow_record *f, const struct flow_clock *clk, int64_t read_wall_ns,
 		   struct ipfix_flow *out);
 
-/* A report sink (struct report .sink) that queues every flow on an exporter. */
+/*
+ * A report sink (struct report .sink) that queues every flow on an
+ * exporter.  A report resumed after a crash skips the flows its walk sent
+ * before (a frozen table walks in the same order every time); progress,
+ * if set, is called after every flow queued, to note what went out.
+ */
 struct ipfix_sink {
 	struct ipfix_exporter *exp;
 	uint64_t flows; /* handed to the exporter */
+	uint64_t skip; /* the walk's first flows, sent already */
+	uint64_t seen; /* flows of the walk so far, skipped ones included */
+	void (*progress)(void *ctx);
+	void *progress_ctx;
 };
 
 int ipfix_sink_flow(const struct flow_record *f, const struct flow_clock *clk, int64_t read_wall_ns,

@@ -21,13 +21,30 @@ int outputs_open_ipfix(const struct reader_opts *o, struct outputs *out)
 	char msg[512];
 	int err;
 
+	uint32_t next;
+
+	out->seq.fd = -1;
 	err = ipfix_exporter_open(&out->exp, o->ipfix, &io, msg, sizeof(msg));
+	/*
+	 * The stream's sequence number, kept between runs.  A drain needs it (a
+	 * report resent after a crash reuses its numbers); a plain export does
+	 * without, as a new stream.
+	 */
+	if (!err && ipfix_state_open(&out->seq, o->state_dir, out->exp, &next, msg, sizeof(msg))) {
+		if (o->drain)
+			err = -EIO;
+		else
+			say_verbose("%s", msg);
+	}
+	if (!err && out->seq.fd >= 0)
+		ipfix_exporter_set_sequence(out->exp, next);
 	/* Before a drain, wait a moment for a refusal; otherwise just send the templates. */
 	if (!err)
 		err = ipfix_exporter_probe(out->exp, o->drain ? IPFIX_PROBE_MS : 0, msg,
 					   sizeof(msg));
 	if (err) {
 		say_error("%s%s", msg, out->nothing_drained);
+		ipfix_state_close(&out->seq);
 		ipfix_exporter_close(out->exp);
 		out->exp = NULL;
 		return err;
@@ -36,6 +53,30 @@ int outputs_open_ipfix(const struct reader_opts *o, struct outputs *out)
 	say_verbose("IPFIX to %s (%s counters, observation domain %lu)",
 		    ipfix_exporter_peer(out->exp), o->drain ? "delta" : "total", o->odid);
 	return 0;
+}
+
+int outputs_save_sequence(struct outputs *out)
+{
+	return out->exp ? ipfix_state_save(&out->seq, ipfix_exporter_sequence(out->exp)) : 0;
+}
+
+int outputs_close_ipfix(struct outputs *out)
+{
+	int err;
+
+	if (!out->exp)
+		return 0;
+	err = ipfix_exporter_flush(out->exp);
+	if (err)
+		say_error("sending IPFIX to %s failed: %s", ipfix_exporter_peer(out->exp),
+			  strerror(-err));
+	else if ((err = outputs_save_sequence(out)))
+		say_error("cannot keep the IPFIX sequence number in %s: %s", out->seq.path,
+			  strerror(-err));
+	ipfix_state_close(&out->seq);
+	ipfix_exporter_close(out->exp);
+	out->exp = NULL;
+	return err;
 }
 
 int outputs_begin_round(const struct reader_opts *o, struct outputs *out)
@@ -90,6 +131,15 @@ void outputs_abort_round(struct outputs *out)
 	out->out = stdout;
 }
 
+/* Does the running-totals FILE hold this round's drain (its xdpflow_drain_id is as high)? */
+static bool already_added(struct outputs *out)
+{
+	unsigned long long last;
+
+	return out->drain_id && !promfile_value(&out->old, "xdpflow_drain_id", &last) &&
+	       last >= out->drain_id;
+}
+
 int outputs_end_round(struct outputs *out, char *msg, size_t msglen)
 {
 	struct prom_text new;
@@ -111,6 +161,17 @@ int outputs_end_round(struct outputs *out, char *msg, size_t msglen)
 		out->mem = NULL;
 		if (!err)
 			err = promfile_parse(&new, out->mem_buf, out->mem_len, msg, msglen);
+		if (!err && already_added(out)) {
+			/* Delivered before a crash kept the drain from being forgotten: once is enough. */
+			say_verbose("--output %s holds drain %llu already", out->of.path, out->drain_id);
+			promfile_free(&new);
+			free(out->mem_buf);
+			out->mem_buf = NULL;
+			promfile_free(&out->old);
+			out_file_abort(&out->of);
+			out->out = stdout;
+			return 0;
+		}
 		if (!err)
 			err = promfile_merge(&out->old, &new, out->of.f);
 		if (err && !msg[0])

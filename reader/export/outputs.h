@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "export/ipfix.h"
 #include "export/ipfix_sink.h"
+#include "export/ipfix_state.h"
 #include "export/outfile.h"
 #include "export/promfile.h"
 #include "reader.h"
@@ -20,12 +21,14 @@ struct outputs {
 	struct out_file of;
 	/* --drain --format prometheus --output: FILE's running totals plus this drain. */
 	bool accumulate;
+	unsigned long long drain_id; /* the round's drain (0: none): FILE already holding it is kept */
 	struct prom_text old;
 	FILE *mem;
 	char *mem_buf;
 	size_t mem_len;
 	/* --ipfix: open for the whole run. */
 	struct ipfix_exporter *exp;
+	struct ipfix_state seq; /* the stream's sequence number between runs */
 	struct ipfix_sink sink;
 	struct ipfix_stats sent; /* by the end of the previous round (--watch) */
 };
@@ -36,6 +39,15 @@ struct outputs {
  * One line on stderr and -errno on failure.
  */
 int outputs_open_ipfix(const struct reader_opts *o, struct outputs *out);
+
+/*
+ * Send what is queued and keep the sequence number for the next run; one
+ * line on stderr on failure.  Then close the exporter.
+ */
+int outputs_close_ipfix(struct outputs *out);
+
+/* Keep the stream's next sequence number now (before a drain forgets its report); 0 or -errno. */
+int outputs_save_sequence(struct outputs *out);
 
 /*
  * Everything that can fail for a bad --output, before a round reads (or

@@ -319,6 +319,19 @@ int promfile_merge(struct prom_text *old, struct prom_text *new, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
+int promfile_value(struct prom_text *t, const char *name, unsigned long long *value)
+{
+	struct prom_family like = { .name = name, .name_len = strlen(name) }, *f = find(t, &like);
+	size_t i;
+
+	for (i = 0; f && i < f->n; i++)
+		if (f->v[i].len == like.name_len) {
+			*value = f->v[i].value;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 void promfile_free(struct prom_text *t)
 {
 	size_t i;

@@ -56,6 +56,9 @@ int promfile_parse(struct prom_text *t, const char *text, size_t len, char *msg,
 /* Write the mark, then old + new as described above. */
 int promfile_merge(struct prom_text *old, struct prom_text *new, FILE *out);
 
+/* The value of the sample without labels of family name (a gauge such as xdpflow_drain_id); -ENOENT. */
+int promfile_value(struct prom_text *t, const char *name, unsigned long long *value);
+
 void promfile_free(struct prom_text *t);
 
 #endif /* XDPFLOW_PROMFILE_H */

@@ -62,7 +62,21 @@ static void row_start(struct emit_ctx *ec, enum reader_view view, __u32 ifindex)
 /* first_section starts true once per process, so --watch rounds are blank-line separated too. */
 static void csv_begin(struct emit_ctx *ec)
 {
-	(void)ec;
+	char t[32];
+
+	/* A drain: a section of its own first, with its ID (a consumer keeps one report per ID). */
+	if (!ec->drain_id)
+		return;
+	if (!ec->first_section)
+		putc_unlocked('\n', ec->out);
+	ec->first_section = false;
+	format_utc_ms(ec->read_wall_ns, t);
+	put_str(ec->out, "view,drain_id,time,pin_path\ndrain,");
+	put_u64(ec->out, ec->drain_id);
+	putc_unlocked(',', ec->out);
+	put_str(ec->out, t);
+	sep_str(ec->out, ec->opts->pin_path);
+	putc_unlocked('\n', ec->out);
 }
 
 static void class_cols(FILE *f, const struct iface_total *t)

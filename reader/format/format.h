@@ -64,7 +64,8 @@ struct emit_ctx {
 	const struct reader_opts *opts;
 	const struct flow_clock *clock;
 	const struct totals_view *totals; /* set before any row */
-	int64_t read_wall_ns; /* when this read was taken */
+	int64_t read_wall_ns; /* when this read was taken (a drain: when it took its tables) */
+	__u64 drain_id; /* a drain's ID (docs/DESIGN.md, "Exactly-once drains"); 0: not a drain */
 	bool rates; /* rows carry rates (--watch) */
 	double rate_interval_s; /* seconds since the previous read; 0 on the first */
 	/* Layout hints for streamed tables: widths cannot wait for the last row. */

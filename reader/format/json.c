@@ -52,6 +52,11 @@ static void json_begin(struct emit_ctx *ec)
 	/* Counts since the previous drain, reset now (--drain). */
 	if (ec->opts->drain)
 		put_str(ec->out, ",\"drained\":true");
+	/* The same ID on every delivery of one drain: a consumer keeps the first. */
+	if (ec->drain_id) {
+		put_str(ec->out, ",\"drain_id\":");
+		put_u64(ec->out, ec->drain_id);
+	}
 	/* Rates are (this read - the previous) / interval_s. */
 	if (ec->rate_interval_s > 0)
 		fprintf(ec->out, ",\"interval_s\":%.6f", ec->rate_interval_s);

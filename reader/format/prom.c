@@ -117,9 +117,20 @@ static void sample_end(FILE *f, __u64 v)
 	putc_unlocked('\n', f);
 }
 
+static const struct family_desc fam_drain_id = {
+	"xdpflow_drain_id", "gauge",
+	"The ID of the last drain in these counts (a drain already in them is not added again)."
+};
+
 static void prom_begin(struct emit_ctx *ec)
 {
-	(void)ec;
+	if (!ec->drain_id)
+		return;
+	family_header(ec->out, &fam_drain_id);
+	put_str(ec->out, fam_drain_id.name);
+	putc_unlocked(' ', ec->out);
+	put_u64(ec->out, ec->drain_id);
+	putc_unlocked('\n', ec->out);
 }
 
 enum iface_class { CLASS_ALL, CLASS_NON_IP, CLASS_MALFORMED, CLASS_UNRECORDED };

@@ -125,6 +125,12 @@ static void table_begin(struct emit_ctx *ec)
 	char t[32];
 
 	ec->first_section = true;
+	if (ec->drain_id) {
+		format_utc_ms(ec->read_wall_ns, t);
+		fprintf(ec->out, "drain %llu at %s, %s\n", (unsigned long long)ec->drain_id, t,
+			ec->opts->pin_path);
+		ec->first_section = false;
+	}
 	if (!ec->opts->watch_s)
 		return;
 	format_utc_ms(ec->read_wall_ns, t);

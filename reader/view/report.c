@@ -6,12 +6,14 @@
 #include <time.h>
 #include "xdpflow.h"
 #include "view/report.h"
+#include "export/testkill.h"
 
 void report_init(struct report *r, const struct reader_opts *opts, FILE *out,
 		 struct rate_memory *rates)
 {
 	memset(r, 0, sizeof(*r));
 	r->opts = opts;
+	r->print = opts->print;
 	r->em = emitter_for(opts->format);
 	r->rates = rates;
 	r->ec.out = out;
@@ -387,6 +389,7 @@ static int print_views(struct report *r, const struct snapshot_tables *t, struct
 	r->em->begin(&r->ec);
 	if (o->views[VIEW_TOTALS])
 		r->em->totals(&r->ec, &tv);
+	test_kill_point_flush("writing", r->ec.out);
 	if (o->views[VIEW_PROTOCOLS])
 		err = emit_protocols(r, s);
 	if (!err)
@@ -447,9 +450,9 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 	err = snapshot_read(t, clock_fd, ncpus, &s);
 	if (err)
 		return err;
-	r->ec.read_wall_ns = clock_now_ns(CLOCK_REALTIME);
+	r->ec.read_wall_ns = r->wall_ns ? r->wall_ns : clock_now_ns(CLOCK_REALTIME);
 	sum_read(r, &s);
-	if (r->opts->print)
+	if (r->print)
 		err = print_views(r, t, &s);
 	/* After a failed write the flows still go out: a drain has nowhere else to put them. */
 	if (r->sink && (!err || ferror(r->ec.out))) {

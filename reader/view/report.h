@@ -39,6 +39,8 @@ typedef int (*flow_sink_fn)(const struct flow_record *f, const struct flow_clock
 
 struct report {
 	const struct reader_opts *opts;
+	bool print; /* write the views (opts->print; a drain's report already printed: false) */
+	int64_t wall_ns; /* the report's time (a drain's: when it took its tables); 0: the read's */
 	flow_sink_fn sink; /* NULL: none */
 	void *sink_ctx;
 	int sink_err; /* what the sink last returned (report_run does not return it) */

@@ -5,7 +5,7 @@
  * back; the sum of every drain must equal the frames run, exactly.  Also
  * the running totals of reader/promfile.c.
  */
-// links: reader/export/drain.c reader/export/promfile.c
+// links: reader/export/drain.c reader/export/testkill.c reader/export/promfile.c
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -222,16 +222,21 @@ static int add_tables(struct sums *s, const struct snapshot_tables *t, int ncpus
 static int drain_once(const char *dir, struct sums *s, char *msg, size_t msglen)
 {
 	struct snapshot_tables old;
+	struct pending rec;
 	struct pin_maps pm;
 	int swapped, err;
 
-	err = drain_tables(dir, &pm, &old, &swapped, msg, msglen);
+	err = drain_tables(dir, &pm, &old, &rec, &swapped, msg, msglen);
 	if (err && !swapped)
 		return err;
 	/* A partial swap is still exact: its stand-ins are empty. */
 	if (add_tables(s, &old, pm.ncpus) && !err)
 		err = -EIO;
 	snapshot_tables_close(&old);
+	/* Reported: the drain's pending record goes. */
+	pending_close(&rec);
+	if (pending_forget(dir, rec.info.id) && !err)
+		err = -EIO;
 	pin_close(&pm);
 	s->drains++;
 	return err;
@@ -482,6 +487,7 @@ static void test_naive_control(void)
 static void test_drain_errors(void)
 {
 	struct snapshot_tables old;
+	struct pending rec;
 	struct pin_maps pm;
 	struct tl_check c;
 	char msg[512], dir[64];
@@ -489,7 +495,7 @@ static void test_drain_errors(void)
 
 	tl_begin(&c, "drain_missing_folder_says_so");
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/xdpflow-ctest-%d-none", (int)getpid());
-	err = drain_tables(dir, &pm, &old, &swapped, msg, sizeof(msg));
+	err = drain_tables(dir, &pm, &old, &rec, &swapped, msg, sizeof(msg));
 	tl_expect(&c, err == -ENOENT, "status %d", err);
 	tl_expect_u64(&c, "swapped", swapped, 0);
 	tl_expect(&c, strstr(msg, "attach first") != NULL, "message: %s", msg);

@@ -101,7 +101,8 @@ struct tl_state {
 	unsigned int passed, failed, skipped;
 	char errmsg[512];
 	/* Pin paths to remove from a signal handler or atexit, preformatted. */
-	char pins[TL_MAX_XDP][TL_PIN_COUNT][PATH_MAX];
+	char pins[TL_MAX_XDP][TL_PIN_COUNT + 1][PATH_MAX]; /* and a drain's counter */
+	char pending_dirs[TL_MAX_XDP][PATH_MAX]; /* where drains keep their records */
 	char pin_dirs[TL_MAX_XDP][PATH_MAX];
 	volatile sig_atomic_t pin_used[TL_MAX_XDP];
 };
@@ -283,8 +284,9 @@ static inline void tl_remove_pins(int i)
 	if (!s->pin_used[i])
 		return;
 	/* Only async-signal-safe calls: this also runs from a signal handler. */
-	for (j = 0; j < TL_PIN_COUNT; j++)
+	for (j = 0; j <= TL_PIN_COUNT; j++)
 		unlink(s->pins[i][j]);
+	rmdir(s->pending_dirs[i]);
 	rmdir(s->pin_dirs[i]);
 	s->pin_used[i] = 0;
 }
@@ -1050,9 +1052,9 @@ static inline int tl_bpffs_ensure(void)
 
 static inline int tl_pin_register(struct tl_xdp *x)
 {
-	static const char *const names[TL_PIN_COUNT] = {
+	static const char *const names[TL_PIN_COUNT + 1] = {
 		XDPFLOW_MAP_LAYOUT,    XDPFLOW_MAP_STATS, XDPFLOW_MAP_FLOWS,
-		XDPFLOW_MAP_FLOWCACHE, XDPFLOW_MAP_CLOCK,
+		XDPFLOW_MAP_FLOWCACHE, XDPFLOW_MAP_CLOCK, PENDING_FOLDER "/last_id",
 	};
 	struct tl_state *s = tl_state();
 	int i, j;
@@ -1062,8 +1064,9 @@ static inline int tl_pin_register(struct tl_xdp *x)
 	if (i == TL_MAX_XDP)
 		return tl_seterr(-EMFILE, "more than %d XDP objects open at once", TL_MAX_XDP);
 	snprintf(s->pin_dirs[i], PATH_MAX, "%s", x->pin_dir);
-	for (j = 0; j < TL_PIN_COUNT; j++)
+	for (j = 0; j <= TL_PIN_COUNT; j++)
 		snprintf(s->pins[i][j], PATH_MAX, "%.*s/%s", PATH_MAX - 32, x->pin_dir, names[j]);
+	snprintf(s->pending_dirs[i], PATH_MAX, "%.*s/" PENDING_FOLDER, PATH_MAX - 32, x->pin_dir);
 	s->pin_used[i] = 1;
 	x->slot = i;
 	return 0;
