@@ -23,6 +23,19 @@ static void report_clean_pins(const char *dir, const struct pinset *ps)
 		printf("removed the empty pin folder %s\n", dir);
 }
 
+/* Pending drain reports are counts: clean keeps them, and says so. */
+static void report_clean_pending(const char *dir)
+{
+	__u64 *ids;
+	size_t n;
+
+	if (!pending_list(dir, &ids, &n) && n)
+		printf("%zu drain report%s pending in %s/" PENDING_FOLDER ": kept (the next "
+		       "xdpflow-reader --drain delivers %s)\n", n, n == 1 ? "" : "s", dir,
+		       n == 1 ? "it" : "them");
+	free(ids);
+}
+
 int cmd_clean(const struct loader_opts *o, char **names, int n)
 {
 	struct iface ifcs[n > 0 ? n : 1];
@@ -80,6 +93,7 @@ int cmd_clean(const struct loader_opts *o, char **names, int n)
 	} else if (!err) {
 		report_clean_pins(o->pin_dir, &ps);
 	}
+	report_clean_pending(o->pin_dir);
 	pin_unlock(lock);
 	return err;
 }

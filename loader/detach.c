@@ -37,6 +37,29 @@ static int purge_precheck(const char *dir, const struct pinset *ps, const struct
 	return -EBUSY;
 }
 
+/* Pending drain reports hold counts no reader has delivered: a purge never drops them. */
+static int purge_pending_check(const char *dir)
+{
+	__u64 *ids;
+	size_t n;
+	int err = pending_list(dir, &ids, &n);
+
+	free(ids);
+	if (err) {
+		say_error("not purging %s: cannot list its pending drains: %s; nothing changed", dir,
+			  strerror(-err));
+		return err;
+	}
+	if (!n)
+		return 0;
+	say_error("not purging %s: %zu drain report%s in %s/" PENDING_FOLDER " %s not been "
+		  "delivered (see xdpflow-loader status): deliver %s with xdpflow-reader -p %s "
+		  "--drain, or discard %s with rm -r %s/" PENDING_FOLDER "; nothing changed", dir, n,
+		  n == 1 ? "" : "s", dir, n == 1 ? "has" : "have", n == 1 ? "it" : "them", dir,
+		  n == 1 ? "it" : "them", dir);
+	return -EBUSY;
+}
+
 static int purge(const char *dir, struct pinset *ps)
 {
 	char where[64];
@@ -61,6 +84,8 @@ static int purge(const char *dir, struct pinset *ps)
 		return -EBUSY;
 	}
 	err = pin_unpin_maps(dir);
+	if (!err)
+		err = pending_remove_empty(dir);
 	if (err) {
 		say_error("cannot remove the pins at %s: %s", dir, strerror(-err));
 		return err;
@@ -94,6 +119,8 @@ static int detach_checks(const struct loader_opts *o, const struct pinset *ps,
 			err = -EEXIST;
 		}
 	}
+	if (!err && o->purge)
+		err = purge_pending_check(o->pin_dir);
 	if (!err && o->purge)
 		err = purge_precheck(o->pin_dir, ps, st, n);
 	return err;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <bpf/libbpf.h>
 #include "loader.h"
 #include "view/report.h"
 
@@ -34,6 +35,47 @@ static void print_pin_folder(const char *dir, const struct pinset *ps)
 	printf("pin folder:    %s (pins mode %04o, group %s), %s%s\n", dir, st.st_mode & 07777,
 	       gr ? gr->gr_name : "?", layout,
 	       pinset_complete(ps) ? "" : ", INCOMPLETE (see xdpflow-loader clean)");
+}
+
+/* Reports of drains not yet delivered: their counts exist only there, so say so. */
+static void print_pending(const char *dir)
+{
+	struct snapshot_tables t;
+	struct pending rec;
+	struct snapshot s;
+	struct xdpflow_counter sum, all = {};
+	char when[32];
+	size_t n, i, k, unsettled = 0;
+	__u64 *ids;
+
+	if (pending_list(dir, &ids, &n) || !n) {
+		free(ids);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (pending_open(dir, ids[i], &rec, &t))
+			continue;
+		/* Stopped while swapping: what it holds is sorted out by the next drain. */
+		if (rec.info.swapped != PENDING_TABLES)
+			unsettled++;
+		else if (!snapshot_read(&t, -1, libbpf_num_possible_cpus(), &s)) {
+			for (k = 0; k < s.ifaces.n; k++) {
+				sum = iface_counts_total(&s.ifaces.v[k]);
+				counter_add(&all, &sum);
+			}
+			snapshot_free(&s);
+		}
+		if (i == 0)
+			format_utc_ms(rec.info.wall_ns, when);
+		snapshot_tables_close(&t);
+		pending_close(&rec);
+	}
+	printf("pending:       %zu drain report%s not yet delivered (%llu packets, %llu bytes%s; "
+	       "the oldest, drain %llu, taken %s): the next xdpflow-reader --drain delivers %s\n",
+	       n, n == 1 ? "" : "s", (unsigned long long)all.packets, (unsigned long long)all.bytes,
+	       unsettled ? ", and a drain stopped while swapping" : "", (unsigned long long)ids[0],
+	       when, n == 1 ? "it" : "them");
+	free(ids);
 }
 
 /* How xdpflow runs on one interface (st read with ours = the pins asked about). */
@@ -172,6 +214,7 @@ int cmd_status(const struct loader_opts *o, char **args, int nargs)
 			return err;
 		}
 		print_pin_folder(o->pin_dir, &ps);
+		print_pending(o->pin_dir);
 	}
 	if (pin_folders_find(&pf)) {
 		say_error("out of memory");
