@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -55,22 +54,12 @@ static int record_path(char *buf, size_t size, const char *dir, __u64 id, const 
 int pending_lock(const char *dir, bool create)
 {
 	char path[PATH_MAX];
-	int fd;
 
 	if (path_of(path, sizeof(path), dir, NULL, NULL))
 		return -ENAMETOOLONG;
 	if (create && mkdir(path, 0700) && errno != EEXIST)
 		return -errno;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
+	return pin_lock(path);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -270,6 +259,23 @@ static int map_id(int fd, __u32 *id)
 	return err;
 }
 
+/*
+ * The record's table i becomes fresh (empty): its pin is removed first, then
+ * fresh pinned, so a crash in between leaves the record without that table,
+ * which the next settle treats as never pinned.
+ */
+static int repin(struct pending *p, int i, int fresh)
+{
+	char path[PATH_MAX];
+	int err = record_path(path, sizeof(path), p->dir, p->info.id, pin_map_name(pending_tables[i]));
+
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (!err && bpf_obj_pin(fresh, path))
+		err = -errno;
+	return err;
+}
+
 int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot_tables *t)
 {
 	__u32 zero = 0, cur, mine;
@@ -279,7 +285,7 @@ int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot
 		return 0;
 	for (i = 0; i < PENDING_TABLES && !err; i++) {
 		slot = snapshot_tables_slot(t, pending_tables[i]);
-		/* Never pinned: the drain stopped before taking any table out of service. */
+		/* Never pinned: the drain stopped before taking that table out of service. */
 		if (*slot < 0) {
 			fresh = pin_fresh_table(pm, pending_tables[i], &cur_fd);
 			if (fresh < 0) {
@@ -288,6 +294,7 @@ int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot
 			}
 			close(cur_fd);
 			*slot = fresh;
+			err = repin(p, i, fresh);
 			continue;
 		}
 		err = map_id(*slot, &mine);
@@ -295,7 +302,11 @@ int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot
 			err = -errno;
 		if (err || cur != mine)
 			continue;
-		/* Still in service: it counts on for the next drain; an empty one reports here. */
+		/*
+		 * Still in service: it counts on for the next drain; an empty one
+		 * reports here, in the record too (its report may be delivered
+		 * again after a crash, and must be the same).
+		 */
 		fresh = empty_like(*slot);
 		if (fresh < 0) {
 			err = fresh;
@@ -303,6 +314,7 @@ int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot
 		}
 		close(*slot);
 		*slot = fresh;
+		err = repin(p, i, fresh);
 	}
 	/*
 	 * The tables that did leave service left in an update that returned only after

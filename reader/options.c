@@ -221,7 +221,8 @@ static const struct cl_option options[] = {
 	    "largest IPFIX message, 512 to 65507 bytes (default 1400)"),
 	STORED("state-dir", 0, "DIR", SECTION_EXPORT, CL_TEXT, state_dir,
 	    "where --ipfix keeps its sequence numbers between runs, so a\n"
-	    "collector sees one exporter (default " XDPFLOW_STATE_DIR ")"),
+	    "collector sees one exporter (default $" XDPFLOW_STATE_DIR_ENV ", else\n"
+	    XDPFLOW_STATE_DIR ")"),
 	OPT("ipfix-rate", 0, "N", SECTION_EXPORT, set_ipfix_rate,
 	    "send at most N flow records a second (default 200000; 0: as\n"
 	    "fast as the socket takes them, which can overrun a collector)"),
@@ -290,7 +291,9 @@ static void set_defaults(struct reader_opts *o)
 	o->format = FORMAT_TABLE;
 	o->sort = SORT_NONE;
 	o->ipfix_rate = READER_DEFAULT_IPFIX_RATE;
-	o->state_dir = XDPFLOW_STATE_DIR;
+	o->state_dir = getenv(XDPFLOW_STATE_DIR_ENV);
+	if (!o->state_dir || !*o->state_dir)
+		o->state_dir = XDPFLOW_STATE_DIR;
 }
 
 static int parse_views(int first, int argc, char **argv, struct reader_opts *o, char *err,

@@ -27,6 +27,8 @@ case $XF_BUILD in /*) ;; *) XF_BUILD=$XF_ROOT/$XF_BUILD ;; esac
 # The tcpdump capture corpus, committed with its licence; XDPFLOW_CORPUS points elsewhere.
 XF_CORPUS=${XDPFLOW_CORPUS:-$XF_ROOT/tests/corpus/tcpdump}
 XF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/xdpflow-test.XXXXXX")
+# The reader's IPFIX sequence numbers (--state-dir's default) stay in the test's folder.
+export XDPFLOW_STATE_DIR=$XF_TMP/state
 XF_PASSED=0
 XF_FAILED=0
 XF_SKIPPED=0

@@ -59,6 +59,10 @@ Faults | Two loaders racing attach/detach on the same and on different interface
 Faults | Flow table full: totals and protocols exact, the packets, bytes and flow records not recorded counted and shown by reader (JSON, table) and status | test-faults | ^full:
 Faults | Readers (and --drain) concurrent with attach/detach and traffic: no crash, every JSON output parses, no torn record | test-faults | ^concurrent:
 Faults | The deleted-interface, race and kill tests again under Debian's stock kernel (qemu), where libxdp's dispatcher and its pins are real (a smaller size: emulation is slow) | test-vm | ^vm [^:]*: guest-faults: (gone|race|kill)
+Drains | The reader SIGKILLed at every step of 50 drains (after the table creation, the record, each swap, during the output write, after it, during IPFIX sending) and at random moments, with traffic flowing: the reports, once per drain ID (JSON) and once per sequence number (IPFIX), sum to what was sent, exactly, in every view; a report delivered again has the same ID and counts | test-drains | ^kill:
+Drains | --output on a full filesystem (a tiny tmpfs), then given room: the failed drains keep their reports pending, the next drains deliver them, once; the sum is exact | test-drains | ^full fs:
+Drains | The collector down for some drains and back later: drains refused while it is down, nothing reset; afterwards every flow record arrives once | test-drains | ^collector down:
+Drains | IPFIX sequence numbers continue across runs (kept in --state-dir): nfcapd counts no sequence failure over 11 runs; the control without the state does | test-drains | ^sequence:
 Privileges | Pins 0600 (folder 0700) by default | test-privileges | ^modes:
 Privileges | --group: pins 0640 (folder 0750) of that group; a member with CAP_BPF and CAP_SYS_ADMIN reads; others get a clear permission error; a folder above that keeps the group out is warned about | test-privileges | ^group:
 Privileges | The reader opens maps read-only: a write through its descriptors fails (running reader, and pin/'s and the reader's read path) | test-privileges | ^read-only:

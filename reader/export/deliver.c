@@ -170,9 +170,16 @@ static int deliver(struct delivery *d, struct pending *rec, struct snapshot_tabl
 	return err;
 }
 
-/* Every pending report, oldest first; stops at the first that cannot be delivered. */
-static int deliver_pending(struct delivery *d)
+/*
+ * Every pending report, oldest first; stops at the first that cannot be
+ * delivered.  A --output FILE that each report replaces takes one report a
+ * run (the next would overwrite it before anyone read it): *one is set
+ * when that one was a pending report, and nothing new is drained.
+ */
+static int deliver_pending(struct delivery *d, bool *one)
 {
+	bool replaces = d->o->print && d->o->output && d->o->format != FORMAT_PROMETHEUS;
+	bool printed;
 	struct snapshot_tables t;
 	struct pending rec;
 	__u64 *ids;
@@ -183,8 +190,15 @@ static int deliver_pending(struct delivery *d)
 	if (err)
 		say_error("cannot list the pending drains in %s/" PENDING_FOLDER ": %s",
 			  d->o->pin_path, strerror(-err));
-	for (i = 0; i < n && !err; i++) {
+	*one = false;
+	for (i = 0; i < n && !err && !*one; i++) {
 		err = pending_open(d->o->pin_path, ids[i], &rec, &t);
+		if (!err && rec.info_fd < 0) {
+			/* Stopped while making the record, before it held a table: nothing to report. */
+			snapshot_tables_close(&t);
+			err = pending_forget(d->o->pin_path, ids[i]);
+			continue;
+		}
 		if (!err) {
 			/* A drain stopped before its swaps were done: keep only what left service. */
 			lock = pin_lock(d->o->pin_path);
@@ -198,7 +212,14 @@ static int deliver_pending(struct delivery *d)
 		} else {
 			say_verbose("delivering drain %llu, pending since a drain that did not finish",
 				    (unsigned long long)ids[i]);
+			printed = rec.info.delivered & PENDING_PRINTED;
 			err = deliver(d, &rec, &t, false, false);
+			*one = !err && replaces && !printed;
+			if (*one)
+				say_note("delivered drain %llu of %s, pending since a drain that did "
+					 "not finish, to %s; nothing new was drained (one report a "
+					 "run goes to --output): run again", (unsigned long long)ids[i],
+					 d->o->pin_path, d->o->output);
 		}
 		snapshot_tables_close(&t);
 		pending_close(&rec);
@@ -215,17 +236,18 @@ int drain_deliver(struct report *r, const struct reader_opts *o, struct outputs 
 	struct pending rec;
 	int64_t t0, t1;
 	int lock, swapped, err, derr;
+	bool one;
 
 	err = drain_open(o->pin_path, &d.pm, &lock, msg, sizeof(msg));
 	if (err) {
 		say_error("%s", msg);
 		return err;
 	}
-	err = deliver_pending(&d);
+	err = deliver_pending(&d, &one);
 	/* Outputs first: a bad --output leaves every counter where it is. */
-	if (!err)
+	if (!err && !one)
 		err = outputs_begin_round(o, out);
-	if (err)
+	if (err || one)
 		goto out;
 	t0 = clock_now_ns(CLOCK_MONOTONIC);
 	err = drain_take(&d.pm, &old, &rec, &swapped, msg, sizeof(msg));

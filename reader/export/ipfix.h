@@ -201,7 +201,7 @@ uint32_t ipfix_msg_end(struct ipfix_msg *msg, uint32_t export_time, uint32_t seq
 struct ipfix_exporter;
 
 struct ipfix_stats {
-	uint64_t records; /* data records sent */
+	uint64_t records; /* data records sent (less those of a message the collector's host refused) */
 	uint64_t messages; /* messages sent */
 	uint64_t bytes; /* UDP payload bytes sent */
 	uint64_t template_messages; /* messages built with the templates */

@@ -31,6 +31,7 @@ struct ipfix_exporter {
 	uint64_t pace_start_ns; /* CLOCK_MONOTONIC of the first paced send */
 	uint64_t pace_records; /* records sent since pace_start_ns */
 	struct ipfix_stats stats;
+	uint32_t last_sent_records; /* of the last message sendmmsg took */
 	char peer[INET6_ADDRSTRLEN + 16];
 	uint8_t *bufs; /* IPFIX_BATCH buffers of opts.mtu bytes */
 	struct iovec iov[IPFIX_BATCH];
@@ -310,12 +311,22 @@ static int send_queued(struct ipfix_exporter *exp)
 				continue;
 			}
 			err = -errno;
+			/*
+			 * A refusal (ICMP unreachable) answers an earlier datagram: on the
+			 * collector's host that is the last one sent, lost.  Counted as
+			 * not sent, so a drain resends its records (with their numbers).
+			 */
+			if (err == -ECONNREFUSED || err == -EHOSTUNREACH || err == -ENETUNREACH) {
+				exp->stats.records -= exp->last_sent_records;
+				exp->last_sent_records = 0;
+			}
 			break;
 		}
 		for (int i = 0; i < n; i++) {
 			exp->stats.messages++;
 			exp->stats.bytes += exp->mmsg[done + i].msg_len;
 			exp->stats.records += exp->queued_records[done + i];
+			exp->last_sent_records = exp->queued_records[done + i];
 		}
 		done += n;
 	}

@@ -15,9 +15,11 @@
  * line, the next number), locked for the run: the runs of a cron job are
  * one exporter to the collector (nfcapd counts no sequence failure), and
  * two readers exporting to one stream take turns instead of mixing
- * numbers.  The default state folder is /var/lib/xdpflow (--state-dir).
+ * numbers.  The state folder is --state-dir, else $XDPFLOW_STATE_DIR if set
+ * and not empty, else /var/lib/xdpflow.
  */
 #define XDPFLOW_STATE_DIR "/var/lib/xdpflow"
+#define XDPFLOW_STATE_DIR_ENV "XDPFLOW_STATE_DIR"
 
 struct ipfix_state {
 	int fd; /* the locked file, -1: none */
