@@ -35,11 +35,12 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I$(ARCH_INC) -Ipin
 # The tree (docs/DESIGN.md): pin/ is the library both tools and the C tests link
 # (build/libxdpflow.a); reader/view/ and reader/format/ are the report library on it
 # (build/libxdpflow-report.a: one read as views, rates and output formats), which both tools
-# link, so the loader's run and status print the reader's tables; loader/ and the rest of
+# link, so the loader's run and status print the reader's tables (with reader/export/testkill.c,
+# the drain test aid the report's flush steps call); loader/ and the rest of
 # reader/ (main, options, export/) are the tools. The loader links only the two libraries, so
 # a view or format that called into the reader's own files would not link.
 PIN_SRC := $(wildcard pin/*.c)
-REPORT_SRC := $(wildcard reader/view/*.c reader/format/*.c)
+REPORT_SRC := $(wildcard reader/view/*.c reader/format/*.c) reader/export/testkill.c
 LOADER_SRC := $(wildcard loader/*.c)
 READER_SRC := $(filter-out $(REPORT_SRC),$(wildcard reader/*.c reader/*/*.c))
 HDRS := $(wildcard pin/*.h loader/*.h reader/*.h reader/*/*.h)
