@@ -72,7 +72,7 @@ static int screen_init(struct screen *sc, const struct loader_opts *o, const str
 	v->pin_path = o->pin_dir;
 	v->format = FORMAT_TABLE;
 	v->top = TOP_SOURCES;
-	v->sort = SORT_BYTES;
+	v->sort = SORT_RATE;
 	v->views[VIEW_TOTALS] = v->views[VIEW_PROTOCOLS] = v->views[VIEW_SOURCES] = true;
 	v->print = true;
 	if (rate_memory_init(&sc->rates))

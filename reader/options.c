@@ -91,8 +91,10 @@ static int set_sort(void *opts, const char *arg, char *err, size_t errlen)
 		o->sort = SORT_PACKETS;
 	else if (!strcmp(arg, "bytes"))
 		o->sort = SORT_BYTES;
+	else if (!strcmp(arg, "rate"))
+		o->sort = SORT_RATE;
 	else
-		return cl_error(err, errlen, "--sort %s: sort by packets or bytes", arg);
+		return cl_error(err, errlen, "--sort %s: sort by packets, bytes or rate", arg);
 	return 0;
 }
 
@@ -185,9 +187,11 @@ static const struct cl_option options[] = {
 	    "only the N largest rows of each list (protocols, sources,\n"
 	    "flows), largest first; memory stays bounded by N"),
 	OPT("sort", 's', "KEY", SECTION_OPTIONS, set_sort,
-	    "packets or bytes: what --top and the order rank by\n"
-	    "(default packets); --sort without --top sorts every flow in\n"
-	    "memory, while the default streams flows in table order"),
+	    "packets, bytes or rate: what --top and the order rank by\n"
+	    "(default packets); rate (with --watch) ranks by the bits per\n"
+	    "second since the last read, so the busiest now comes first;\n"
+	    "--sort without --top sorts every flow in memory, while the\n"
+	    "default streams flows in table order"),
 	OPT("interface", 'i', "IFACE", SECTION_OPTIONS, set_interface,
 	    "only what IFACE received (may be repeated)"),
 	OPT("watch", 'w', "S", SECTION_OPTIONS, set_watch,
@@ -343,6 +347,9 @@ static int check_combination(const struct reader_opts *o, char *err, size_t errl
 	static const char *const ipfix_tuning_names[] = { "--odid", "--mtu", "--ipfix-rate" };
 	int i;
 
+	if (o->sort == SORT_RATE && !o->watch_s)
+		return cl_error(err, errlen, "--sort rate needs --watch S: a rate is the change between "
+				"two reads");
 	if (o->prometheus_flows && o->format != FORMAT_PROMETHEUS)
 		return cl_error(err, errlen, "--prometheus-flows needs --format prometheus");
 	if (!o->pin_path[0])

@@ -34,6 +34,7 @@ enum reader_sort {
 	SORT_NONE, /* protocols by interface and number, sources by packets, flows as read */
 	SORT_PACKETS,
 	SORT_BYTES,
+	SORT_RATE, /* bits per second now (--watch), then packets per second, then bytes */
 };
 
 /* --interface may be given this many times. */

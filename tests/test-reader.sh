@@ -165,6 +165,12 @@ def gen_full(x, a, n, frames_path, truth_path):
         t.ip4(x, a, 17, (10, 8, i >> 8, i & 255), (10, 8, 255, 1), udp(3000, 53), 3000, 53)
     t.save(frames_path, truth_path)
 
+def gen_one(x, a, sport, count, frames_path, truth_path):
+    """count packets of one UDP flow from port sport, 100 bytes of payload each."""
+    t = Truth()
+    t.ip4(x, a, 17, (10, 11, 0, 1), (10, 11, 0, 2), udp(sport, 53, bytes(100)), sport, 53, count=count)
+    t.save(frames_path, truth_path)
+
 def gen_veth(spec_path, truth_path, ifindex):
     """Frames for sendframes ('COUNT HEX'), all received on ifindex."""
     t = Truth()
@@ -546,16 +552,20 @@ def cmd_check_full(args):
     c.ok("table used %d > capacity" % t["flow_table_used"], t["flow_table_used"] <= t["flow_table_capacity"])
     c.done()
 
-def cmd_check_watch(args):
-    """Objects of a --watch run: rates between reads add up to what was fed meanwhile."""
-    text, fed = open(args[0]).read(), int(args[1])
-    dec, pos, docs = json.JSONDecoder(), 0, []
+def json_docs(path):
+    """The JSON documents of a --watch run, one after the other (not JSON Lines)."""
+    text, dec, pos, docs = open(path).read(), json.JSONDecoder(), 0, []
     while pos < len(text):
         if text[pos].isspace():
             pos += 1
             continue
         doc, pos = dec.raw_decode(text, pos)
         docs.append(doc)
+    return docs
+
+def cmd_check_watch(args):
+    """Objects of a --watch run: rates between reads add up to what was fed meanwhile."""
+    docs, fed = json_docs(args[0]), int(args[1])
     c = Checker()
     c.ok("%d reads, expected at least 3" % len(docs), len(docs) >= 3)
     if docs:
@@ -609,6 +619,30 @@ def cmd_check_watch_table(args):
     c.done()
     print("%.0f of %d bytes, %.1f of %d packets" % (moved_b, fed_bytes, moved_p, fed_packets))
 
+def cmd_check_rate_sort(args):
+    """--sort rate: in every read with rates, flows by bits per second; the flow fed during the
+    watch (fewer packets in all than the other) leads while it is the busier one now."""
+    docs, sport_new, sport_old = json_docs(args[0]), int(args[1]), int(args[2])
+    c = Checker()
+    led = 0
+    for d in docs:
+        fl = d["flows"]
+        if "interval_s" not in d:
+            continue
+        rates = [f["bytes_per_s"] for f in fl]
+        c.ok("flows not by rate: %s" % rates, rates == sorted(rates, reverse=True))
+        new = [f for f in fl if f["sport"] == sport_new]
+        old = [f for f in fl if f["sport"] == sport_old]
+        if new and new[0]["bytes_per_s"] > 0:
+            c.ok("the flow busy now (%d packets in all, %.0f B/s) is not first: %s" %
+                 (new[0]["packets"], new[0]["bytes_per_s"], [(f["sport"], f["packets"]) for f in fl]),
+                 fl[0]["sport"] == sport_new)
+            c.ok("the other flow has fewer packets", not old or old[0]["packets"] > new[0]["packets"])
+            led += 1
+    c.ok("no read saw the new flow's rate", led > 0)
+    c.done()
+    print(led)
+
 def cmd_corpus(args):
     """Frames of the pcap files: fed (14 bytes to 70,000), too short, too big for a test run."""
     fed = nbytes = short = big = 0
@@ -653,6 +687,8 @@ if __name__ == "__main__":
         gen_ifaces([int(i) for i in args[0].split(",")], int(args[1]), *args[2:])
     elif cmd == "gen-full":
         gen_full(int(args[0]), int(args[1]), int(args[2]), *args[3:])
+    elif cmd == "gen-one":
+        gen_one(*map(int, args[:4]), *args[4:])
     elif cmd == "gen-veth":
         gen_veth(args[0], args[1], int(args[2]))
     else:
@@ -920,6 +956,31 @@ test_watch() {
 		truth check-watch-table "$T/watch.table" "$T/w1.json"
 }
 
+# The busiest flow now leads with --sort rate, not the one with the most packets in all.
+test_watch_sort_rate() {
+	local P8 rc led
+	xf_pin_dir P8 rate
+	truth gen-one "$IFX" "$CPU_A" 7001 500 "$T/r0.frames" "$T/r0.json"
+	truth gen-one "$IFX" "$CPU_A" 7002 100 "$T/r1.frames" "$T/r1.json"
+	feed_frames "sort rate: feed" "$P8" "$T/r0.frames" || return
+	(sleep 1.5 && feed --pin-path "$P8" --frames "$T/r1.frames" >/dev/null) &
+	xf_in "$NS" timeout --preserve-status -s INT 4.5 "$READER" -p "$P8" --watch 1 --format json \
+		--sort rate --top 2 flows >"$T/rate.out" 2>"$T/err"
+	rc=$?
+	wait
+	if [ $rc -ne 0 ] || [ -s "$T/err" ]; then
+		xf_fail "--watch --sort rate" "exit $rc: $(head -c 200 "$T/err")"
+		return
+	fi
+	if led=$(truth check-rate-sort "$T/rate.out" 7002 7001 2>&1); then
+		xf_pass "--watch --sort rate: flows by bits per second now; the busy flow with 100 packets leads the idle one with 500 (figure: $led reads)"
+	else
+		xf_fail "--watch --sort rate: flows by bits per second now" "$led"
+	fi
+	xf_expect_reader_error "--sort rate without --watch: usage error" 2 "--sort rate needs --watch" \
+		R -p "$P8" --sort rate
+}
+
 test_corpus() {
 	local P5 counts fed nbytes short big pcaps
 	xf_corpus_pcaps pcaps || return
@@ -1001,6 +1062,7 @@ test_errors
 test_help_version
 test_read_only
 test_watch
+test_watch_sort_rate
 test_corpus
 test_veth
 test_streaming_memory

@@ -182,12 +182,12 @@ show xdpflow-loader detach --purge
 
 echo "######## rates"
 xdpflow-loader attach eth0 >/dev/null 2>&1
-echo "\$ xdpflow-reader -w 1 totals protocols      (traffic sent meanwhile, then Ctrl-C)"
-xdpflow-reader -w 1 totals protocols >"$TMP/watch.out" 2>&1 &
+echo "\$ xdpflow-reader -w 1 --sort rate totals protocols      (traffic sent meanwhile, then Ctrl-C)"
+xdpflow-reader -w 1 --sort rate totals protocols >"$TMP/watch.out" 2>&1 &
 watch_pid=$!
 sleep 1.5
 traffic
-sleep 1
+sleep 2
 kill -INT $watch_pid
 wait $watch_pid
 echo "[exit status $?]"

@@ -81,7 +81,11 @@ static void print_header(FILE *f)
 static void section_title(struct emit_ctx *ec, const char *title, enum reader_view view)
 {
 	const struct reader_opts *o = ec->opts;
-	const char *key = o->sort == SORT_BYTES ? "bytes" : "packets";
+	static const char *const keys[] = {
+		[SORT_NONE] = "packets", [SORT_PACKETS] = "packets", [SORT_BYTES] = "bytes",
+		[SORT_RATE] = "rate",
+	};
+	const char *key = keys[o->sort];
 
 	if (!ec->first_section)
 		putc_unlocked('\n', ec->out);

@@ -85,9 +85,53 @@ int flow_row_cmp_bytes(const void *a, const void *b)
 	return c ? c : flow_identity(a, b);
 }
 
-static bool by_bytes(const struct report *r)
+/* --sort rate: the busiest now first (bits, then packets per second), then the larger total. */
+static int cmp_rate(const struct rate *a, const struct rate *b)
 {
-	return r->opts->sort == SORT_BYTES;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? -1 : 1;
+	if (a->packets != b->packets)
+		return a->packets < b->packets ? -1 : 1;
+	return 0;
+}
+
+static int protocol_rank_rate(const void *a, const void *b)
+{
+	const struct protocol_row *x = a, *y = b;
+	int c = cmp_rate(&x->rate, &y->rate);
+
+	return c ? c : protocol_rank_bytes(a, b);
+}
+
+static int source_rank_rate(const void *a, const void *b)
+{
+	const struct source_row *x = a, *y = b;
+	int c = cmp_rate(&x->rate, &y->rate);
+
+	return c ? c : source_rank_bytes(a, b);
+}
+
+int flow_row_cmp_rate(const void *a, const void *b)
+{
+	const struct flow_row *x = a, *y = b;
+	int c = cmp_rate(&x->rate, &y->rate);
+
+	return c ? c : flow_row_cmp_bytes(a, b);
+}
+
+typedef int (*rank_fn)(const void *, const void *);
+
+/* The rank order of --sort for each view: packets, bytes or rate. */
+static rank_fn rank_for(const struct report *r, rank_fn packets, rank_fn bytes, rank_fn rate)
+{
+	switch (r->opts->sort) {
+	case SORT_BYTES:
+		return bytes;
+	case SORT_RATE:
+		return rate;
+	default:
+		return packets;
+	}
 }
 
 /* ---- Totals ---- */
@@ -177,7 +221,8 @@ static int emit_protocols(struct report *r, const struct snapshot *s)
 
 	if (ranked) {
 		err = topn_init(&top, r->opts->top, sizeof(row),
-				by_bytes(r) ? protocol_rank_bytes : protocol_rank_packets);
+				rank_for(r, protocol_rank_packets, protocol_rank_bytes,
+					 protocol_rank_rate));
 		if (err)
 			return err;
 	}
@@ -262,7 +307,7 @@ static int emit_sources(struct report *r, struct source_set *sources)
 	int err;
 
 	err = topn_init(&top, r->opts->top, sizeof(row),
-			by_bytes(r) ? source_rank_bytes : source_rank_packets);
+			rank_for(r, source_rank_packets, source_rank_bytes, source_rank_rate));
 	while (!err && (c = source_set_next(sources, &pos, &k))) {
 		row.s.k = *k;
 		row.s.c = *c;
@@ -330,7 +375,8 @@ static int collect(struct report *r, const struct snapshot_tables *t, struct sna
 		err = source_set_init(&c->sources);
 	if (!err && c->want_flows && !c->stream)
 		err = topn_init(&c->flows, o->top, sizeof(struct flow_row),
-				by_bytes(r) ? flow_row_cmp_bytes : flow_row_cmp_packets);
+				rank_for(r, flow_row_cmp_packets, flow_row_cmp_bytes,
+					 flow_row_cmp_rate));
 	if (err || !(c->want_sources || (c->want_flows && !c->stream)))
 		return err;
 	w.sources = c->want_sources ? &c->sources : NULL;

@@ -69,5 +69,6 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 /* Row order for --top/--sort (exposed for tests). */
 int flow_row_cmp_packets(const void *a, const void *b);
 int flow_row_cmp_bytes(const void *a, const void *b);
+int flow_row_cmp_rate(const void *a, const void *b);
 
 #endif /* XDPFLOW_REPORT_H */

@@ -34,7 +34,7 @@ static void check_opts(const struct reader_opts *o, char **argv, int argc)
 
 	fz_assert(o->format >= FORMAT_TABLE && o->format <= FORMAT_PROMETHEUS, "format %d",
 		  o->format);
-	fz_assert(o->sort >= SORT_NONE && o->sort <= SORT_BYTES, "sort %d", o->sort);
+	fz_assert(o->sort >= SORT_NONE && o->sort <= SORT_RATE, "sort %d", o->sort);
 	fz_assert(o->top <= READER_MAX_TOP, "top %lu", o->top);
 	fz_assert(o->watch_s <= READER_MAX_WATCH_S, "watch %lu", o->watch_s);
 	fz_assert(o->n_ifnames >= 0 && o->n_ifnames <= READER_MAX_IFACE_FILTERS, "%d interfaces",

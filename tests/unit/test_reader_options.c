@@ -71,6 +71,9 @@ static void test_values(void)
 	tl_expect(&c, o.prometheus_flows, "--prometheus-flows");
 	tl_expect_u64(&c, "verbose", o.verbose, 2);
 	tl_expect_u64(&c, "watch max", o.watch_s, 86400);
+	ret = parse(&o, err, "--sort", "rate", "--watch", "2", NULL);
+	tl_expect(&c, ret == 0 && o.sort == SORT_RATE, "--sort rate with --watch: status %d (%s)",
+		  ret, err);
 	ret = parse(&o, err, "--format=csv", "--top=100000000", NULL);
 	tl_expect(&c, ret == 0 && o.format == FORMAT_CSV && o.top == 100000000,
 		  "--opt=value forms: status %d", ret);
@@ -102,6 +105,7 @@ static const struct bad_case bad_cases[] = {
 	{ "format_xml", { "--format", "xml" }, "--format xml" },
 	{ "format_case", { "--format", "JSON" }, "--format JSON" },
 	{ "sort_time", { "--sort", "time" }, "--sort time" },
+	{ "sort_rate_once", { "--sort", "rate" }, "--sort rate needs --watch" },
 	{ "watch_zero", { "--watch", "0" }, "--watch 0" },
 	{ "watch_fraction", { "--watch", "1.5" }, "--watch 1.5" },
 	{ "watch_negative", { "--watch", "-1" }, "--watch -1" },
