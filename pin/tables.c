@@ -176,6 +176,21 @@ void snapshot_tables_close(struct snapshot_tables *t)
 	t->stats_fd = t->flows_fd = t->fcache_fd = -1;
 }
 
+static int table_id(int fd, __u32 *id)
+{
+	struct bpf_map_info info;
+	int err = map_info(fd, &info);
+
+	*id = err ? 0 : info.id;
+	return err;
+}
+
+int snapshot_tables_ids(const struct snapshot_tables *t, struct snapshot_table_ids *ids)
+{
+	return table_id(t->stats_fd, &ids->stats) ?: table_id(t->flows_fd, &ids->flows) ?:
+		       table_id(t->fcache_fd, &ids->fcache);
+}
+
 int snapshot_take(const struct pin_maps *pm, bool with_clock, struct snapshot_tables *t,
 		  struct snapshot *s)
 {

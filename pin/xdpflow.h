@@ -328,6 +328,17 @@ struct snapshot_tables {
 int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tables *t);
 void snapshot_tables_close(struct snapshot_tables *t);
 
+/*
+ * The kernel's ids of the three tables.  A drain swaps fresh tables in,
+ * so ids that differ from an earlier read's mean the counts were reset
+ * in between (--watch's rates restart).
+ */
+struct snapshot_table_ids {
+	__u32 stats, flows, fcache;
+};
+
+int snapshot_tables_ids(const struct snapshot_tables *t, struct snapshot_table_ids *ids);
+
 /* Counters of one interface, summed over every CPU and slot. */
 struct iface_counts {
 	__u32 ifindex; /* XDPFLOW_IFINDEX_OTHER for the "other interfaces" slot */

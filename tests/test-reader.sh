@@ -643,6 +643,36 @@ def cmd_check_rate_sort(args):
     c.done()
     print(led)
 
+def cmd_check_watch_reset(args):
+    """A drain between two reads of --watch: the first read after it says so and has no rates;
+    no rate anywhere is negative; the reads after it have rates again."""
+    docs, drain, before = json_docs(args[0]), json.load(open(args[1])), int(args[2])
+    c = Checker()
+    t_drain = parse_time(drain["time"])
+    c.eq("the drain's report", drain["totals"]["packets"], before)
+    after = [i for i, d in enumerate(docs) if parse_time(d["time"]) > t_drain]
+    c.ok("%d reads, none after the drain" % len(docs), after and after[0] > 0)
+    if not c.bad:
+        first = after[0]
+        for i, d in enumerate(docs):
+            t = d.get("totals", {})
+            rates = [x for x in [t] + d.get("flows", []) if "packets_per_s" in x]
+            c.ok("read %d: a negative rate" % i, all(x["packets_per_s"] >= 0 and x["bytes_per_s"] >= 0 for x in rates))
+            if i == first:
+                c.ok("read %d, the first after the drain: no counters_reset" % i, d.get("counters_reset") is True)
+                c.ok("read %d, the first after the drain: has rates" % i, not rates)
+            else:
+                c.ok("read %d: counters_reset, but no drain before it" % i, "counters_reset" not in d)
+                if i > 0:
+                    c.ok("read %d: no rates" % i, "packets_per_s" in t)
+        c.ok("no read after the one that said so", len(docs) > first + 1)
+        if len(docs) > first + 1:
+            moved = sum(d["totals"]["packets_per_s"] * d["interval_s"] for d in docs[first + 1:])
+            grown = docs[-1]["totals"]["packets"] - docs[first]["totals"]["packets"]
+            c.ok("rates after the reset x intervals = %.2f, the counts grew %d" % (moved, grown), abs(moved - grown) < 1)
+    c.done()
+    print(docs[after[0] - 1]["totals"]["packets"], docs[after[0]]["totals"]["packets"])
+
 def cmd_corpus(args):
     """Frames of the pcap files: fed (14 bytes to 70,000), too short, too big for a test run."""
     fed = nbytes = short = big = 0
@@ -981,6 +1011,55 @@ test_watch_sort_rate() {
 		R -p "$P8" --sort rate
 }
 
+# Someone else's drain (a cron job) between two frames of --watch: said on that frame, no rates
+# there, none negative anywhere, rates again after it. More frames come after the drain than
+# were there before it, so the counters go up across the reset: only the tables' ids show it.
+test_watch_drain() {
+	local P9 rc figure
+	xf_pin_dir P9 wdrain
+	truth gen-one "$IFX" "$CPU_A" 7003 10 "$T/d0.frames" "$T/d0.json"
+	truth gen-one "$IFX" "$CPU_A" 7004 200 "$T/d1.frames" "$T/d1.json"
+	feed_frames "watch drain: feed" "$P9" "$T/d0.frames" || return
+	(
+		# After both watchers' first read.
+		for _ in $(seq 100); do
+			grep -q '"time"' "$T/wd.out" 2>/dev/null && grep -q '^xdpflow at' "$T/wd.table" 2>/dev/null &&
+				break
+			sleep 0.1
+		done
+		R -p "$P9" --drain --format json >"$T/wd.drain" 2>"$T/wd.drain.err"
+		feed --pin-path "$P9" --frames "$T/d1.frames" >/dev/null
+	) &
+	xf_in "$NS" timeout --preserve-status -s INT 7 "$READER" -p "$P9" --watch 2 --format json \
+		totals flows >"$T/wd.out" 2>"$T/err" &
+	xf_in "$NS" timeout --preserve-status -s INT 7 "$READER" -p "$P9" --watch 2 totals \
+		>"$T/wd.table" 2>"$T/err2"
+	rc=$?
+	wait
+	if [ $rc -ne 0 ] || [ -s "$T/err" ] || [ -s "$T/err2" ] || [ -s "$T/wd.drain.err" ]; then
+		xf_fail "--watch across a drain" "exit $rc: $(cat "$T/err" "$T/err2" "$T/wd.drain.err" | head -c 300)"
+		return
+	fi
+	if figure=$(truth check-watch-reset "$T/wd.out" "$T/wd.drain" 10 2>&1); then
+		xf_pass "--watch across a drain: the first read after it says counters_reset, without rates; no rate negative; rates again after it (figure: $figure packets before and after)"
+	else
+		xf_fail "--watch across a drain: the first read after it says counters_reset" "$figure"
+	fi
+	check "--watch table across a drain: one frame says the counters were reset and shows no rates" python3 -c '
+import re, sys
+frames = re.split(r"(?m)^xdpflow at ", open(sys.argv[1]).read())[1:]
+said = [i for i, f in enumerate(frames) if "counters were reset (drained) since the last frame; rates restart" in f]
+assert len(said) == 1 and said[0] > 0, "frames saying so: %s of %d" % (said, len(frames))
+for i, f in enumerate(frames):
+    rows = [re.split(r"\s{2,}", l) for l in f.splitlines() if l.startswith("rb0 ")]
+    assert len(rows) == 1, (i, f)
+    rates = rows[0][-2:]
+    if i in (0, said[0]):
+        assert rates == ["-", "-"], (i, rows)
+    else:
+        assert re.fullmatch(r"\d+(\.\d)?", rates[0]) and re.fullmatch(r"\d+(\.\d)? [KMGT]?bit/s", rates[1]), (i, rows)' "$T/wd.table"
+}
+
 test_corpus() {
 	local P5 counts fed nbytes short big pcaps
 	xf_corpus_pcaps pcaps || return
@@ -1063,6 +1142,7 @@ test_help_version
 test_read_only
 test_watch
 test_watch_sort_rate
+test_watch_drain
 test_corpus
 test_veth
 test_streaming_memory

@@ -68,6 +68,7 @@ struct emit_ctx {
 	__u64 drain_id; /* a drain's ID (docs/DESIGN.md, "Exactly-once drains"); 0: not a drain */
 	bool rates; /* rows carry rates (--watch) */
 	double rate_interval_s; /* seconds since the previous read; 0 on the first */
+	bool counters_reset; /* a drain reset the counts since the previous read: no rates */
 	/* Layout hints for streamed tables: widths cannot wait for the last row. */
 	bool has_ipv6;
 	int ifname_width;

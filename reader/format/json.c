@@ -60,6 +60,9 @@ static void json_begin(struct emit_ctx *ec)
 	/* Rates are (this read - the previous) / interval_s. */
 	if (ec->rate_interval_s > 0)
 		fprintf(ec->out, ",\"interval_s\":%.6f", ec->rate_interval_s);
+	/* A drain reset the counts since the previous read: this read has no rates. */
+	if (ec->counters_reset)
+		put_str(ec->out, ",\"counters_reset\":true");
 }
 
 static void class_fields(FILE *f, const struct iface_total *t)

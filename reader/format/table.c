@@ -135,12 +135,16 @@ static void table_begin(struct emit_ctx *ec)
 			ec->opts->pin_path);
 		ec->first_section = false;
 	}
-	if (!ec->opts->watch_s)
-		return;
-	format_utc_ms(ec->read_wall_ns, t);
-	fprintf(ec->out, "xdpflow at %s, %s, every %lu s (Ctrl-C to stop)\n", t,
-		ec->opts->pin_path, ec->opts->watch_s);
-	ec->first_section = false;
+	if (ec->opts->watch_s) {
+		format_utc_ms(ec->read_wall_ns, t);
+		fprintf(ec->out, "xdpflow at %s, %s, every %lu s (Ctrl-C to stop)\n", t,
+			ec->opts->pin_path, ec->opts->watch_s);
+		ec->first_section = false;
+	}
+	if (ec->rates && ec->counters_reset) {
+		put_str(ec->out, "counters were reset (drained) since the last frame; rates restart\n");
+		ec->first_section = false;
+	}
 }
 
 static void totals_row(struct emit_ctx *ec, const char *name, const struct iface_total *t)

@@ -36,9 +36,13 @@ void rate_memory_free(struct rate_memory *rm)
 	keyhash_free(&rm->cur);
 }
 
-void rate_round_begin(struct rate_memory *rm)
+void rate_round_begin(struct rate_memory *rm, const struct snapshot_table_ids *ids)
 {
 	rm->cur_ns = clock_now_ns(CLOCK_MONOTONIC);
+	rm->reset = rm->have_prev && ids && rm->have_ids && memcmp(ids, &rm->ids, sizeof(*ids));
+	rm->have_ids = ids != NULL;
+	if (ids)
+		rm->ids = *ids;
 }
 
 void rate_round_end(struct rate_memory *rm)
@@ -52,9 +56,16 @@ void rate_round_end(struct rate_memory *rm)
 	rm->have_prev = true;
 }
 
+static void rate_key(struct rate_key *k, __u8 tag, const void *id, size_t len)
+{
+	memset(k, 0, sizeof(*k));
+	k->tag = tag;
+	memcpy(k->id, id, len < RATE_ID_MAX ? len : RATE_ID_MAX);
+}
+
 static double per_second(__u64 now, __u64 before, double dt)
 {
-	/* Counters only go down when the maps were reset (purge, drain). */
+	/* Lower than before only after a double count in the previous read: nothing new. */
 	return now >= before ? (now - before) / dt : 0;
 }
 
@@ -70,16 +81,15 @@ void rate_track(struct rate_memory *rm, __u8 tag, const void *id, size_t len, __
 	memset(out, 0, sizeof(*out));
 	if (!rm)
 		return;
-	memset(&k, 0, sizeof(k));
-	k.tag = tag;
-	memcpy(k.id, id, len < RATE_ID_MAX ? len : RATE_ID_MAX);
+	rate_key(&k, tag, id, len);
 	cur = keyhash_put(&rm->cur, &k, NULL);
 	if (cur) {
 		cur->packets = packets;
 		cur->bytes = bytes;
 	}
 	dt = (rm->cur_ns - rm->prev_ns) / 1e9;
-	if (!rm->have_prev || dt <= 0)
+	/* After a reset the counts before and now are of different tables: no rate. */
+	if (!rm->have_prev || rm->reset || dt <= 0)
 		return;
 	/* A row absent last time is new since then: all of it arrived in dt. */
 	prev = keyhash_get(&rm->prev, &k);

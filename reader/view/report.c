@@ -488,9 +488,12 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 	int err = 0, ret;
 
 	if (r->rates) {
-		rate_round_begin(r->rates);
+		struct snapshot_table_ids ids;
+
+		rate_round_begin(r->rates, snapshot_tables_ids(t, &ids) ? NULL : &ids);
 		r->ec.rate_interval_s = r->rates->have_prev ?
 			(r->rates->cur_ns - r->rates->prev_ns) / 1e9 : 0;
+		r->ec.counters_reset = r->rates->reset;
 	}
 	r->sink_err = 0;
 	err = snapshot_read(t, clock_fd, ncpus, &s);

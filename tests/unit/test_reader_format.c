@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
-// links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/format/names.c reader/options.c
+// links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/format/names.c reader/options.c reader/view/rates.c
 #include "testlib.h"
+#include <time.h>
 #include "format/format.h"
+#include "view/rates.h"
 #include "xdpflow.h"
 
 /* Output of fn(f) as a string (caller frees). */
@@ -230,6 +232,57 @@ static void test_rows(void)
 	tl_end(&c, NULL);
 }
 
+/* One --watch round of one row: its rate, given the tables read (NULL: unknown). */
+static struct rate watch_round(struct rate_memory *rm, const struct snapshot_table_ids *ids,
+			       __u64 packets, __u64 bytes)
+{
+	const struct timespec pause = { .tv_nsec = 2000000 };
+	struct rate r;
+
+	nanosleep(&pause, NULL); /* rounds a little apart: a rate needs time between them */
+	rate_round_begin(rm, ids);
+	rate_track(rm, VIEW_FLOWS, "row", 3, packets, bytes, &r);
+	rate_round_end(rm);
+	return r;
+}
+
+/*
+ * --watch across a drain: other tables than the last read's mean the counts
+ * were reset, whether they are now lower or higher; that round has no rate,
+ * the next is measured from it.  Counts a little lower in the same tables
+ * (a live read's double count undone) give 0, never a negative rate.
+ */
+static void test_rates_across_reset(void)
+{
+	const struct snapshot_table_ids before = { 11, 12, 13 }, after = { 21, 22, 23 };
+	struct tl_check c;
+	struct rate_memory rm;
+	struct rate r;
+
+	tl_begin(&c, "rates_reset_by_new_tables");
+	if (!tl_expect(&c, !rate_memory_init(&rm), "rate_memory_init: out of memory")) {
+		tl_end(&c, NULL);
+		return;
+	}
+	r = watch_round(&rm, &before, 100, 1000);
+	tl_expect(&c, !r.valid && !rm.reset, "first read: no rate, no reset");
+	r = watch_round(&rm, &before, 150, 1500);
+	tl_expect(&c, r.valid && r.packets > 0 && r.bytes > 0 && !rm.reset,
+		  "same tables, counts up: a rate (%g/s)", r.packets);
+	r = watch_round(&rm, &after, 400, 4000);
+	tl_expect(&c, !r.valid && rm.reset, "new tables, counts up: reset, no rate (valid %d)",
+		  r.valid);
+	r = watch_round(&rm, &after, 390, 3900);
+	tl_expect(&c, r.valid && r.packets == 0 && r.bytes == 0 && !rm.reset,
+		  "same tables, counts a little down: rate 0 (%g/s), no reset", r.packets);
+	r = watch_round(&rm, &before, 5, 50);
+	tl_expect(&c, !r.valid && rm.reset, "new tables, counts down: reset, no rate");
+	r = watch_round(&rm, NULL, 10, 100);
+	tl_expect(&c, r.valid && !rm.reset && r.packets > 0, "tables unknown: no reset claimed");
+	rate_memory_free(&rm);
+	tl_end(&c, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -238,5 +291,6 @@ int main(int argc, char **argv)
 	test_numbers_and_escaping();
 	test_addresses_flags_names();
 	test_rows();
+	test_rates_across_reset();
 	return tl_summary();
 }
