@@ -8,7 +8,8 @@ AR ?= ar
 # Debian's multiarch triplet (x86_64-linux-gnu): the kernel headers' folder and the BPF objects' one.
 MULTIARCH := $(shell $(CC) -print-multiarch)
 ARCH_INC := /usr/include/$(MULTIARCH)
-PKGS := libxdp libbpf
+# zlib: the kernel's configuration in /proc/config.gz (pin/kconfig.c, its CONFIG_HZ).
+PKGS := libxdp libbpf zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lxdp -lbpf -lelf -lz)
 
@@ -223,12 +224,12 @@ XDPFLOW_FUZZ_FRAMES ?= 10000000
 .PHONY: fuzz-build
 
 # Built from the sources with clang's fuzzer instrumentation; a target linking pin/log.c
-# links the libraries whose log it routes.
+# links the libraries whose log it routes, one linking pin/kconfig.c zlib (in PKG_LIBS).
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(call links,tests/fuzz/$$*.c) $(wildcard tests/fuzz/*.h) $(HDRS)
 	@mkdir -p $(@D)
 	@echo "  FUZZ $@"
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call link_incs,$<) -o $@ $< $(call links,$<) -lm \
-		$(if $(filter pin/log.c,$(call links,$<)),$(PKG_LIBS))
+		$(if $(filter pin/log.c pin/kconfig.c,$(call links,$<)),$(PKG_LIBS))
 
 fuzz-build: $(FUZZ_BINS)
 

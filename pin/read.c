@@ -263,7 +263,7 @@ int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk)
 	/* Back to back, so the difference between the two clocks is exact enough. */
 	mono = clock_now_ns(CLOCK_MONOTONIC);
 	real = clock_now_ns(CLOCK_REALTIME);
-	flow_clock_from_anchors(a, ncpus, mono, real, clk);
+	err = flow_clock_from_anchors(a, ncpus, kernel_config_hz(), mono, real, clk);
 out:
 	free(a);
 	return err;

@@ -276,32 +276,55 @@ static inline void *topn_at(const struct topn *t, size_t i)
 /* Flow times (clock.c)                                                  */
 /* ===================================================================== */
 
-/* Used when no CPU has anchors that span two jiffies (the rate of this machine's kernel). */
-#define FLOW_CLOCK_DEFAULT_HZ 250
+/*
+ * Flow times are jiffies; every CPU's anchors pair a jiffy with the
+ * CLOCK_MONOTONIC time the program saw in it (xdpflow_abi.h).  A time
+ * between two anchors is interpolated between them: each anchor's time
+ * lies less than a tick (plus any lag of the kernel's jiffies update)
+ * after the start of its jiffy, so does every point on the line between
+ * two anchors, and a flow time reported so is less than a tick from the
+ * frame's arrival, whatever HZ is and however long ago.  Only times past
+ * the newest anchor (a frame counted while the maps were read) or before
+ * the oldest need the tick length: the kernel's CONFIG_HZ where its
+ * configuration can be read, else the anchors' rate snapped to an HZ a
+ * kernel can have, else FLOW_CLOCK_FALLBACK_HZ (all anchors in one jiffy).
+ */
+#define FLOW_CLOCK_FALLBACK_HZ 250
+/* At most this many anchors are kept (both ends, evenly between); 2 per CPU come. */
+#define FLOW_CLOCK_POINTS 64
+
+struct flow_clock_point {
+	uint64_t jiffies;
+	int64_t wall_ns; /* ns since the epoch, no later than any later point's */
+};
 
 struct flow_clock {
 	bool valid; /* some CPU recorded an anchor (one that fits int64 nanoseconds) */
-	uint64_t anchor_jiffies; /* J: the newest anchor's jiffies */
-	int64_t anchor_wall_ns; /* J as wall-clock time (ns since the epoch) */
-	/* Length of a jiffy: ns_num / ns_den ns (1e9 / HZ once snapped to a known HZ). */
-	uint64_t ns_num;
-	uint64_t ns_den;
-	unsigned int hz; /* the HZ snapped to, 0 if none was close */
+	unsigned int hz; /* the kernel's, or snapped from the anchors; 0: measured */
+	uint64_t tick_num; /* a jiffy is tick_num / tick_den ns (TICK_NSEC of hz when known) */
+	uint64_t tick_den;
+	unsigned int n;
+	struct flow_clock_point p[FLOW_CLOCK_POINTS]; /* ascending, one per jiffy */
 };
 
 /*
- * From the per-CPU anchors (n of them) and a reading of CLOCK_MONOTONIC and
- * CLOCK_REALTIME taken together: J and K from the anchor with the largest
- * last_jiffies; the jiffy length from the anchor with the longest span,
- * snapped to HZ 100, 250, 300 or 1000 when within 5%, HZ 250 without a span.
+ * From the per-CPU anchors (n of them), the kernel's HZ (0: unknown) and
+ * a reading of CLOCK_MONOTONIC and CLOCK_REALTIME taken together.
+ * 0, or -ENOMEM.
  */
-void flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, int64_t mono_now_ns,
-			     int64_t real_now_ns, struct flow_clock *clk);
+int flow_clock_from_anchors(const struct xdpflow_clock_anchor *a, int n, unsigned int kernel_hz,
+			    int64_t mono_now_ns, int64_t real_now_ns, struct flow_clock *clk);
+
+/* The kernel's TICK_NSEC at HZ hz: the CLOCK_MONOTONIC nanoseconds of one jiffy. */
+uint64_t flow_clock_tick_ns(unsigned int hz);
+
+/* The running kernel's CONFIG_HZ (/boot/config-RELEASE, /proc/config.gz), 0 if unreadable. */
+unsigned int kernel_config_hz(void);
 
 /* A clock's time now in nanoseconds (CLOCK_MONOTONIC, CLOCK_REALTIME). */
 int64_t clock_now_ns(clockid_t clock);
 
-/* wall_ns(j) = realtime_now - (monotonic_now - K) - (J - j) * ns_per_jiffy */
+/* The wall-clock time (ns since the epoch) of a flow time: never decreasing in jiffies. */
 int64_t flow_clock_wall_ns(const struct flow_clock *clk, uint64_t jiffies);
 
 /*

@@ -8,14 +8,17 @@
 /*
  * Anchors are map values (xdpflow_clock), so any 64-bit values may come
  * in.  Checked against xdpflow.h (flow times) and computations made here:
- *   - valid exactly when some CPU has last_jiffies (and the anchor's wall
- *     time fits int64 nanoseconds); the anchor is the
- *     largest last_jiffies; HZ one of 0 (measured), 100, 250, 300, 1000;
- *     a jiffy of 1e9/HZ ns when snapped, never a zero denominator;
- *   - anchor_wall_ns = realtime - (monotonic - K);
- *   - wall_ns(J) is the anchor's time; wall_ns never decreases with the
- *     jiffies (saturating at the ends of int64);
- *     with a snapped HZ, HZ jiffies are exactly one second;
+ *   - valid exactly when some CPU has a first or last jiffy (whose wall
+ *     time fits int64 nanoseconds); the points run from the oldest such
+ *     jiffy to the newest, and the newest jiffy is placed at the earliest
+ *     time an anchor was taken in it;
+ *   - no anchor's jiffy is placed later than the anchor's own time
+ *     (realtime - (monotonic - K)), as each anchor bounds the start of its
+ *     jiffy from above;
+ *   - with the kernel's HZ given, a jiffy is its TICK_NSEC; otherwise HZ
+ *     is 0 (measured) or one a kernel can have; never a zero denominator;
+ *   - wall_ns never decreases with the jiffies (saturating at the ends of
+ *     int64), and past the newest anchor HZ jiffies are HZ ticks;
  *   - format_utc_ms: always 24 characters of "YYYY-MM-DDTHH:MM:SS.mmmZ",
  *     and from 1970 on the civil date computed here (days-from-civil).
  * Signed overflow anywhere is a failure (UndefinedBehaviorSanitizer).
@@ -69,54 +72,74 @@ static void check_format(int64_t ns)
 	}
 }
 
+/* An anchor's wall-clock time, computed here; false when it lies outside int64 ns. */
+static bool wall_of(uint64_t ktime, int64_t mono, int64_t real, int64_t *wall)
+{
+	return !__builtin_sub_overflow(mono, (int64_t)ktime, wall) &&
+	       !__builtin_sub_overflow(real, *wall, wall);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xdpflow_clock_anchor a[16];
 	struct fz_in in = { data, size };
-	int n = fz_u8(&in) % 17, i, newest = -1;
-	int64_t mono = (int64_t)fz_u64_edgy(&in), real = (int64_t)fz_u64_edgy(&in), want_wall;
+	int n = fz_u8(&in) % 17, i, m = 0;
+	unsigned int khz = fz_u8(&in) & 1 ? 0 : 1 + fz_u16(&in) % 100000;
+	int64_t mono = (int64_t)fz_u64_edgy(&in), real = (int64_t)fz_u64_edgy(&in);
+	uint64_t pj[32], lo = UINT64_MAX, hi = 0, j[6], J;
+	int64_t pw[32], newest_wall = INT64_MAX;
 	struct flow_clock clk;
-	uint64_t j[6];
-	bool fits;
 
 	for (i = 0; i < n; i++) {
 		a[i].first_jiffies = fz_u64_edgy(&in);
 		a[i].first_ktime_ns = fz_u64_edgy(&in);
 		a[i].last_jiffies = fz_u64_edgy(&in);
 		a[i].last_ktime_ns = fz_u64_edgy(&in);
-		if (a[i].last_jiffies && (newest < 0 || a[i].last_jiffies > a[newest].last_jiffies))
-			newest = i;
+		if (a[i].first_jiffies && wall_of(a[i].first_ktime_ns, mono, real, &pw[m]))
+			pj[m++] = a[i].first_jiffies;
+		if (a[i].last_jiffies && wall_of(a[i].last_ktime_ns, mono, real, &pw[m]))
+			pj[m++] = a[i].last_jiffies;
 	}
-	flow_clock_from_anchors(a, n, mono, real, &clk);
-	/* The anchor's wall time, unless it lies outside int64 nanoseconds. */
-	fits = newest >= 0 &&
-	       !__builtin_sub_overflow(mono, (int64_t)a[newest].last_ktime_ns, &want_wall) &&
-	       !__builtin_sub_overflow(real, want_wall, &want_wall);
-	fz_assert(clk.valid == fits, "valid %d, anchors %s", clk.valid,
-		  newest < 0 ? "none" : fits ? "fit" : "out of range");
+	for (i = 0; i < m; i++) {
+		lo = pj[i] < lo ? pj[i] : lo;
+		hi = pj[i] > hi ? pj[i] : hi;
+	}
+	for (i = 0; i < m; i++)
+		if (pj[i] == hi && pw[i] < newest_wall)
+			newest_wall = pw[i];
+	fz_assert(!flow_clock_from_anchors(a, n, khz, mono, real, &clk), "%s", "out of memory");
+	fz_assert(clk.valid == (m > 0), "valid %d with %d anchors in range", clk.valid, m);
 	check_format((int64_t)fz_u64_edgy(&in));
 	if (!clk.valid)
 		return 0;
-	fz_assert(clk.anchor_jiffies == a[newest].last_jiffies, "anchor %llu, newest %llu",
-		  (unsigned long long)clk.anchor_jiffies,
-		  (unsigned long long)a[newest].last_jiffies);
-	fz_assert(clk.hz == 0 || clk.hz == 100 || clk.hz == 250 || clk.hz == 300 || clk.hz == 1000,
-		  "HZ %u", clk.hz);
-	fz_assert(clk.ns_den > 0, "%s", "zero jiffy denominator");
-	fz_assert(!clk.hz || (clk.ns_num == (uint64_t)NS && clk.ns_den == clk.hz),
-		  "HZ %u with a jiffy of %llu/%llu ns", clk.hz, (unsigned long long)clk.ns_num,
-		  (unsigned long long)clk.ns_den);
-	fz_assert(clk.anchor_wall_ns == want_wall, "anchor wall %lld, expected %lld",
-		  (long long)clk.anchor_wall_ns, (long long)want_wall);
-	fz_assert(flow_clock_wall_ns(&clk, clk.anchor_jiffies) == clk.anchor_wall_ns, "%s",
-		  "the anchor's own time moved");
+	fz_assert(clk.n >= 1 && clk.n <= (unsigned)m && clk.p[0].jiffies == lo &&
+			  clk.p[clk.n - 1].jiffies == hi,
+		  "%u points from %llu to %llu, anchors from %llu to %llu", clk.n,
+		  (unsigned long long)clk.p[0].jiffies, (unsigned long long)clk.p[clk.n - 1].jiffies,
+		  (unsigned long long)lo, (unsigned long long)hi);
+	/* No anchor's jiffy is placed after the anchor's own time; the newest at its earliest. */
+	for (i = 0; i < m; i++)
+		fz_assert(flow_clock_wall_ns(&clk, pj[i]) <= pw[i], "wall(%llu) = %lld after %lld",
+			  (unsigned long long)pj[i], (long long)flow_clock_wall_ns(&clk, pj[i]),
+			  (long long)pw[i]);
+	fz_assert(flow_clock_wall_ns(&clk, hi) == newest_wall, "newest jiffy at %lld, not %lld",
+		  (long long)flow_clock_wall_ns(&clk, hi), (long long)newest_wall);
+	fz_assert(clk.tick_den > 0, "%s", "zero jiffy denominator");
+	if (khz)
+		fz_assert(clk.hz == khz && clk.tick_num == (NS + khz / 2) / khz && clk.tick_den == 1,
+			  "kernel HZ %u, clock HZ %u, a jiffy of %llu/%llu ns", khz, clk.hz,
+			  (unsigned long long)clk.tick_num, (unsigned long long)clk.tick_den);
+	if (clk.hz)
+		fz_assert(clk.tick_num == flow_clock_tick_ns(clk.hz) && clk.tick_den == 1,
+			  "HZ %u with a jiffy of %llu/%llu ns", clk.hz,
+			  (unsigned long long)clk.tick_num, (unsigned long long)clk.tick_den);
 
 	/* Monotonic over a few jiffies near the anchor and two anywhere. */
 	j[4] = fz_u64_edgy(&in);
 	j[5] = fz_u64(&in);
 	for (i = 0; i < 4; i++) {
 		int16_t off = (int16_t)fz_u16(&in);
-		uint64_t J = clk.anchor_jiffies;
+		J = hi;
 
 		/* Within 32768 jiffies of the anchor, without wrapping around 0 or 2^64. */
 		if (off < 0)
@@ -139,9 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  (long long)wk);
 		}
 	}
-	if (clk.hz && clk.anchor_jiffies >= clk.hz && clk.anchor_wall_ns > INT64_MIN + NS)
-		fz_assert(flow_clock_wall_ns(&clk, clk.anchor_jiffies - clk.hz) ==
-				  clk.anchor_wall_ns - NS,
-			  "%u jiffies are not one second", clk.hz);
+	/* Past the newest anchor, HZ jiffies are HZ kernel ticks. */
+	if (clk.hz && hi <= UINT64_MAX - clk.hz && newest_wall < INT64_MAX - 2 * NS)
+		fz_assert(flow_clock_wall_ns(&clk, hi + clk.hz) ==
+				  newest_wall + (int64_t)(clk.hz * clk.tick_num),
+			  "%u jiffies are not %u ticks", clk.hz, clk.hz);
 	return 0;
 }

@@ -132,10 +132,11 @@ static void test_clock(struct flow_clock *clk)
 {
 	memset(clk, 0, sizeof(*clk));
 	clk->valid = true;
-	clk->anchor_jiffies = 1000;
-	clk->anchor_wall_ns = 1795711140120ll * 1000000;
-	clk->ns_num = 1000000000;
-	clk->ns_den = 250;
+	clk->n = 1;
+	clk->p[0].jiffies = 1000;
+	clk->p[0].wall_ns = 1795711140120ll * 1000000;
+	clk->tick_num = 4000000;
+	clk->tick_den = 1;
 	clk->hz = 250;
 }
 

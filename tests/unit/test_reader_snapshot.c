@@ -221,9 +221,12 @@ static void test_read(const struct maps *m)
 		tl_expect_u64(&c, "if3 udp from the cache", i3->proto[0][17].packets, 2);
 		tl_expect_u64(&c, "other non_ip", other->non_ip.packets, 9);
 	}
-	tl_expect(&c, s.clock.valid && s.clock.anchor_jiffies == 1250 && s.clock.hz == 250,
-		  "clock: valid %d J %llu hz %u", s.clock.valid,
-		  (unsigned long long)s.clock.anchor_jiffies, s.clock.hz);
+	/* CPU 0's two anchors, one second apart, are the clock's points. */
+	tl_expect(&c, s.clock.valid && s.clock.n == 2 && s.clock.p[0].jiffies == 1000 &&
+			      s.clock.p[1].jiffies == 1250 &&
+			      s.clock.p[1].wall_ns - s.clock.p[0].wall_ns == 1000000000,
+		  "clock: valid %d, %u points, newest J %llu", s.clock.valid, s.clock.n,
+		  (unsigned long long)s.clock.p[s.clock.n ? s.clock.n - 1 : 0].jiffies);
 	tl_end(&c, "%d CPUs", m->ncpus);
 
 	/* Walk twice: the second walk must not lose the merged flag's reset. */

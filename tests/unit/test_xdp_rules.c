@@ -986,7 +986,7 @@ static __u64 clock_last_jiffies(void)
 
 	if (snapshot_read_clock(xdp.pm.fd[PIN_CLOCK], xdp.pm.ncpus, &clk) || !clk.valid)
 		return 0;
-	return clk.anchor_jiffies;
+	return clk.p[clk.n - 1].jiffies;
 }
 
 static void test_first_last_seen(void)
