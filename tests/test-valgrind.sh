@@ -95,10 +95,16 @@ t = doc["totals"]
 assert t["packets"] == frames and t["bytes"] == nbytes, "totals %d/%d, fed %d/%d" % (t["packets"], t["bytes"], frames, nbytes)
 '
 
+# Every IP frame fed is in exactly one protocol row and, unless the table had no room, in
+# exactly one flow; the 5000 generated flows at least.
 if vg valgrind_json_dump -p "$P" --format json; then
 	if msg=$(check_json valgrind_json_dump "$T/valgrind_json_dump.out" "$TOTALS_OK
-assert len(doc[\"flows\"]) >= 5000, \"%d flows\" % len(doc[\"flows\"])
-print(len(doc[\"flows\"]))" 2>&1); then
+f, t = doc[\"flows\"], doc[\"totals\"]
+assert len(f) >= 5000, \"%d flows\" % len(f)
+assert sum(p[\"packets\"] for p in doc[\"protocols\"]) == t[\"ip\"], \"protocols do not add up to the IP frames\"
+assert sum(x[\"packets\"] for x in f) + t[\"unrecorded_packets\"] == t[\"ip\"], \"flows do not add up to the IP frames\"
+assert sum(x[\"bytes\"] for x in f) + t[\"unrecorded_bytes\"] == t[\"ip_frame_bytes\"], \"flow bytes do not add up\"
+print(len(f))" 2>&1); then
 		xf_pass "valgrind_json_dump ($msg flows, $FED_FRAMES frames: no memcheck error, $(leaks valgrind_json_dump))"
 	else
 		xf_fail valgrind_json_dump "output: $(printf '%s' "$msg" | tail -n 1)"
@@ -120,10 +126,38 @@ for fmt in table csv prometheus; do
 	extra=()
 	[ "$fmt" = prometheus ] && extra=(--prometheus-flows)
 	if vg "valgrind_$fmt" -p "$P" --format "$fmt" "${extra[@]}"; then
-		if [ -s "$T/valgrind_$fmt.out" ]; then
-			xf_pass "valgrind_$fmt ($(wc -l <"$T/valgrind_$fmt.out") lines: no memcheck error, $(leaks "valgrind_$fmt"))"
+		# What it printed under memcheck holds what the JSON dump holds: every flow's
+		# counts (csv, prometheus), the totals (table's all row, prometheus).
+		if msg=$(python3 - "$fmt" "$T/valgrind_$fmt.out" "$T/valgrind_json_dump.out" "$FED_FRAMES" <<'PY' 2>&1
+import csv, json, re, sys
+fmt, out, dump, frames = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+text, doc = open(out).read(), json.load(open(dump))
+flows = sorted((f["src"], f["dst"], f["proto"], f["sport"], f["dport"], f["packets"], f["bytes"]) for f in doc["flows"])
+if fmt == "csv":
+    rows = [r for r in csv.reader(text.splitlines()) if r and r[0] == "flows"]
+    head = next(csv.reader([l for l in text.splitlines() if l.startswith("view,") and "sport" in l][0:1]))
+    col = {n: i for i, n in enumerate(head)}
+    got = sorted((r[col["src"]], r[col["dst"]], int(r[col["proto"]]), int(r[col["sport"]]), int(r[col["dport"]]),
+                  int(r[col["packets"]]), int(r[col["bytes"]])) for r in rows)
+    assert got == flows, "csv flows differ from the JSON dump's (%d against %d rows)" % (len(got), len(flows))
+elif fmt == "prometheus":
+    total = sum(int(v) for v in re.findall(r"^xdpflow_interface_packets_total\{.*\} (\d+)$", text, re.M))
+    assert total == frames, "interface packets %d, fed %d" % (total, frames)
+    got = sorted(int(v) for v in re.findall(r"^xdpflow_flow_packets_total\{.*\} (\d+)$", text, re.M))
+    assert got == sorted(f[5] for f in flows), "flow packet series differ from the JSON dump's flows"
+else:
+    # Totals: one row per interface (and an "all" row when there are several).
+    rows = [l.split() for l in text.split("\n\n")[0].splitlines()[2:] if not l.startswith("flow table")]
+    alls = [r for r in rows if r[0] == "all"]
+    packets = int(alls[0][1]) if alls else sum(int(r[1]) for r in rows)
+    assert packets == frames, "the totals table says %d packets, fed %d" % (packets, frames)
+    assert sum(1 for l in text.split("\n\nFlows", 1)[-1].splitlines()[2:] if l.strip()) == len(flows), "flow rows"
+print(len(text.splitlines()))
+PY
+		); then
+			xf_pass "valgrind_$fmt ($msg lines, the same flows and totals as the JSON dump: no memcheck error, $(leaks "valgrind_$fmt"))"
 		else
-			xf_fail "valgrind_$fmt" "no output"
+			xf_fail "valgrind_$fmt" "output: $(printf '%s' "$msg" | tail -n 1)"
 		fi
 	fi
 done

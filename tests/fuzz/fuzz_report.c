@@ -18,8 +18,11 @@
  *   prometheus  comment lines and samples "name{label="v",...} value" with
  *               valid names, escaped label values and numeric values;
  *   table       anything (no crash, no sanitizer report).
- * The sink sees only flows of the interfaces asked for.  (Rows start with
- * their view's name; the header's first column is "view".)
+ * The sink sees only flows of the interfaces asked for; every flow printed
+ * (JSON, CSV, Prometheus) has the packets and bytes of one of the sink's
+ * records, and CSV's and Prometheus' protocol, source and flow rows those
+ * of the JSON of the same read (check_values).  (Rows start with their view's name; the
+ * header's first column is "view".)
  */
 
 /* ---- JSON ---- */
@@ -324,8 +327,16 @@ static void check_prom(const char *text, size_t len)
 
 /* ---- The sink (what --ipfix and --drain export) ---- */
 
+#define MAX_PAIRS (FAKE_MAX_FLOWS + XDPFLOW_FLOWCACHE_SLOTS * FAKE_MAX_CPUS)
+
+/* A flow's (packets, bytes), as the sink got it or as a format printed it. */
+struct pair {
+	__u64 packets, bytes;
+};
+
 static struct iface_filter sink_filter;
 static size_t sink_flows;
+static struct pair sink_pairs[MAX_PAIRS];
 
 static int sink(const struct flow_record *f, const struct flow_clock *clk, int64_t wall_ns,
 		void *ctx)
@@ -333,8 +344,223 @@ static int sink(const struct flow_record *f, const struct flow_clock *clk, int64
 	(void)clk, (void)wall_ns, (void)ctx;
 	fz_assert(iface_filter_match(&sink_filter, f->key.ifindex), "sink got interface %u",
 		  f->key.ifindex);
-	sink_flows++;
+	fz_assert(sink_flows < MAX_PAIRS, "sink got more than %d flows", MAX_PAIRS);
+	sink_pairs[sink_flows++] = (struct pair){ f->c.packets, f->c.bytes };
 	return 0;
+}
+
+/* ---- The values: every flow printed with the sink's packets and bytes ---- */
+
+/*
+ * The sink gets the flow records from the read layer, apart from the
+ * emitters; so each printed flow's packets and bytes (JSON, CSV,
+ * Prometheus) must be one of its (packets, bytes) pairs, every pair once.
+ * Well-formed output with two columns swapped, or a row's values taken
+ * from another flow, fails here.
+ */
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->packets != y->packets)
+		return x->packets < y->packets ? -1 : 1;
+	return x->bytes < y->bytes ? -1 : x->bytes > y->bytes;
+}
+
+static __u64 number_after(const char *p, const char *end, const char *what)
+{
+	char *nend;
+	__u64 v;
+
+	fz_assert(p && p < end && isdigit((unsigned char)*p), "no number after %s", what);
+	v = strtoull(p, &nend, 10);
+	fz_assert(nend <= end, "number after %s runs past its line", what);
+	return v;
+}
+
+/* The value of "KEY": in [line, end), or NULL. */
+static const char *json_key(const char *line, const char *end, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = line; p + n <= end; p++)
+		if (!memcmp(p, key, n))
+			return p + n;
+	return NULL;
+}
+
+/* Field i (0-based) of the CSV record at line, quotes per RFC 4180. */
+static const char *csv_field(const char *line, const char *end, int i)
+{
+	bool quoted = false;
+	const char *p;
+
+	for (p = line; p < end && i; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == ',' && !quoted)
+			i--;
+	}
+	return i ? NULL : p;
+}
+
+static int csv_column(const char *line, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+	const char *f;
+	int i;
+
+	for (i = 0; (f = csv_field(line, end, i)); i++)
+		if (f + n <= end && !memcmp(f, name, n) && (f + n == end || f[n] == ','))
+			return i;
+	return -1;
+}
+
+/* The views whose rows are compared: protocols, sources, flows. */
+enum { PV_PROTOCOLS, PV_SOURCES, PV_FLOWS, PV_COUNT };
+
+struct printed {
+	struct pair v[PV_COUNT][MAX_PAIRS];
+	size_t n[PV_COUNT], nbytes[PV_COUNT];
+};
+
+static void add_pair(struct printed *pr, int view, __u64 packets, __u64 bytes)
+{
+	fz_assert(pr->n[view] < MAX_PAIRS, "%s", "too many rows printed");
+	pr->v[view][pr->n[view]++] = (struct pair){ packets, bytes };
+}
+
+/* Prometheus: a view's bytes series come in the order of its packets series. */
+static void prom_sample(struct printed *pr, const char *p, const char *nl)
+{
+	static const char *const names[PV_COUNT][2] = {
+		{ "xdpflow_packets_total{", "xdpflow_bytes_total{" },
+		{ "xdpflow_source_packets_total{", "xdpflow_source_bytes_total{" },
+		{ "xdpflow_flow_packets_total{", "xdpflow_flow_bytes_total{" },
+	};
+	const char *value = memrchr(p, ' ', (size_t)(nl - p));
+	int v;
+
+	for (v = 0; v < PV_COUNT; v++) {
+		if (!strncmp(p, names[v][0], strlen(names[v][0]))) {
+			add_pair(pr, v, number_after(value + 1, nl, "packets"), 0);
+		} else if (!strncmp(p, names[v][1], strlen(names[v][1]))) {
+			fz_assert(pr->nbytes[v] < pr->n[v], "%s", "more bytes series than packets series");
+			pr->v[v][pr->nbytes[v]++].bytes = number_after(value + 1, nl, "bytes");
+		}
+	}
+}
+
+/* Each row's (packets, bytes) of the protocols, sources and flows views, as printed. */
+static void printed_pairs(const char *text, size_t len, enum reader_format format,
+			  struct printed *pr)
+{
+	static const char *const json_views[PV_COUNT] = { "\"protocols\":[", "\"sources\":[",
+							  "\"flows\":[" };
+	static const char *const csv_views[PV_COUNT] = { "protocols,", "sources,", "flows," };
+	const char *p = text, *end = text + len, *nl;
+	int view = -1, cp = -1, cb = -1, v;
+
+	memset(pr->n, 0, sizeof(pr->n));
+	memset(pr->nbytes, 0, sizeof(pr->nbytes));
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		if (format == FORMAT_PROMETHEUS) {
+			prom_sample(pr, p, nl);
+			continue;
+		}
+		if (format == FORMAT_CSV && !strncmp(p, "view,", 5)) {
+			cp = csv_column(p, nl, "packets");
+			cb = csv_column(p, nl, "bytes");
+			continue;
+		}
+		for (v = 0; v < PV_COUNT; v++) {
+			if (format == FORMAT_JSON && !strncmp(p, json_views[v], strlen(json_views[v])))
+				view = v;
+			if (format == FORMAT_CSV && !strncmp(p, csv_views[v], strlen(csv_views[v]))) {
+				fz_assert(cp > 0 && cb > 0, "%s", "a row without packets and bytes columns");
+				add_pair(pr, v, number_after(csv_field(p, nl, cp), nl, "packets"),
+					 number_after(csv_field(p, nl, cb), nl, "bytes"));
+			}
+		}
+		if (format == FORMAT_JSON && view >= 0 && !strncmp(p, "{\"ifindex\":", 11))
+			add_pair(pr, view, number_after(json_key(p, nl, ",\"packets\":"), nl, "packets"),
+				 number_after(json_key(p, nl, ",\"bytes\":"), nl, "bytes"));
+	}
+	for (v = 0; format == FORMAT_PROMETHEUS && v < PV_COUNT; v++)
+		fz_assert(pr->nbytes[v] == pr->n[v], "%zu packets series, %zu bytes series", pr->n[v],
+			  pr->nbytes[v]);
+}
+
+static void same_pairs(struct pair *a, size_t na, struct pair *b, size_t nb, const char *what)
+{
+	size_t i;
+
+	fz_assert(na == nb, "%s: %zu rows against %zu", what, na, nb);
+	qsort(a, na, sizeof(*a), pair_cmp);
+	qsort(b, nb, sizeof(*b), pair_cmp);
+	for (i = 0; i < na; i++)
+		fz_assert(!pair_cmp(&a[i], &b[i]),
+			  "%s: a row of %llu packets, %llu bytes against %llu, %llu", what,
+			  (unsigned long long)a[i].packets, (unsigned long long)a[i].bytes,
+			  (unsigned long long)b[i].packets, (unsigned long long)b[i].bytes);
+}
+
+/*
+ * What a format printed, row by row, against the sink (flows) and against
+ * the JSON of the same read (the reference for the other views: each
+ * format has its own emitter).  A swap of two columns in one emitter, or
+ * the values of another row, fails here.
+ */
+static void check_values(const char *text, size_t len, const struct reader_opts *o,
+			 const char *json, size_t json_len, bool flows_to_sink)
+{
+	static struct printed got, ref;
+	static const char *const what[PV_COUNT] = {
+		"protocols against the JSON of the same read",
+		"sources against the JSON of the same read",
+		"flows against the JSON of the same read",
+	};
+	int v;
+
+	printed_pairs(text, len, o->format, &got);
+	if (flows_to_sink)
+		same_pairs(got.v[PV_FLOWS], got.n[PV_FLOWS], sink_pairs, sink_flows,
+			   "flows printed against the read layer's records");
+	if (!json)
+		return;
+	printed_pairs(json, json_len, FORMAT_JSON, &ref);
+	for (v = 0; v < PV_COUNT; v++)
+		if (v != PV_FLOWS || o->format != FORMAT_PROMETHEUS || o->prometheus_flows)
+			same_pairs(got.v[v], got.n[v], ref.v[v], ref.n[v], what[v]);
+}
+
+/* The same read again, as JSON (the reference of check_values); NULL if it failed. */
+static char *json_of(const struct reader_opts *o, const struct snapshot_tables *t, size_t *len)
+{
+	struct reader_opts j = *o;
+	struct report r;
+	char *text = NULL;
+	FILE *out;
+	int err;
+
+	j.format = FORMAT_JSON;
+	j.prometheus_flows = false;
+	out = open_memstream(&text, len);
+	fz_assert(out, "%s", "open_memstream failed");
+	report_init(&r, &j, out, NULL);
+	r.filter = sink_filter;
+	fake.calls = 0;
+	err = report_run(&r, t, FAKE_CLOCK_FD, fake.ncpus);
+	fz_assert(!fflush(out) && !ferror(out), "%s", "write error");
+	fclose(out);
+	if (!err)
+		return text;
+	free(text);
+	return NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -398,6 +624,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_csv(text, len);
 		else if (o.format == FORMAT_PROMETHEUS)
 			check_prom(text, len);
+		/* The values, one round only: against the sink's records (every flow printed
+		 * once: no --top) and, for CSV and Prometheus, against the JSON of the same read. */
+		if (!watch && o.format != FORMAT_TABLE) {
+			bool to_sink = with_sink && !o.top && o.views[VIEW_FLOWS] &&
+				       (o.format != FORMAT_PROMETHEUS || o.prometheus_flows);
+			size_t jlen = 0;
+			char *json = o.format != FORMAT_JSON ? json_of(&o, &t, &jlen) : NULL;
+
+			check_values(text, len, &o, json, jlen, to_sink);
+			free(json);
+		}
 	}
 	free(text);
 	return 0;
