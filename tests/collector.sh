@@ -45,7 +45,7 @@ stop_nfcapd() {
 		[ "${q:-0}" = 0 ] && break
 		sleep 0.1
 	done
-	sleep 0.3
+	# Every datagram read: nfcapd writes what it read before it ends on SIGTERM.
 	kill -TERM "$NFCAPD_PID" 2>/dev/null
 	wait "$NFCAPD_PID" 2>/dev/null
 }
@@ -59,7 +59,7 @@ start_capture() {
 	while [[ " $* " == *" $probe "* ]]; do probe=$(free_port 4); done
 	tshark -i lo -f "udp and (port $probe$(printf ' or port %s' "$@"))" -B 64 -F pcap -w "$file" \
 		>"$file.log" 2>&1 &
-	TSHARK_PID=$!
+	TSHARK_PID=$! CAPTURE_FILE=$file CAPTURE_PROBE=$probe
 	PIDS+=("$TSHARK_PID")
 	for _ in $(seq 100); do
 		echo probe >"/dev/udp/127.0.0.1/$probe"
@@ -71,8 +71,15 @@ start_capture() {
 	return 1
 }
 
+# Loopback delivers in order: once a last probe (sent after the messages) is in the file,
+# so are they (at most 10 s).
 stop_capture() {
-	sleep 0.3 # let the last messages reach the capture
+	local mark=xdpflow-capture-end-$$
+	for _ in $(seq 100); do
+		echo "$mark" >"/dev/udp/127.0.0.1/$CAPTURE_PROBE"
+		grep -aq "$mark" "$CAPTURE_FILE" 2>/dev/null && break
+		sleep 0.1
+	done
 	kill -INT "$TSHARK_PID" 2>/dev/null
 	wait "$TSHARK_PID" 2>/dev/null
 }

@@ -320,7 +320,11 @@ s.bind(("127.0.0.1", 4739))
 while True:
     print(s.recv(65535)[:2].hex(), flush=True)' >"$T/sink.log" &
 sink=$!
-sleep 0.3
+# Until the sink's socket is bound (at most 10 s).
+for i in $(seq 100); do
+	ss -Hlun 'sport = :4739' | grep -q . && break
+	sleep 0.1
+done
 python3 -c '
 import socket, struct
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)

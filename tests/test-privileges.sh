@@ -125,14 +125,18 @@ test_group() {
 }
 
 test_read_only() {
-	local dir pid out
+	local dir pid out i
 	xf_pin_dir dir ro
 	L attach -p "$dir" pb0 >/dev/null 2>&1 || { xf_fail "read-only: attach"; return; }
 	# A reader that stays (--watch) holding its descriptors: take copies of them and write.
 	# (nsenter execs the reader: $! is the reader itself.)
-	nsenter --net="/run/netns/$NS" "$READER" -p "$dir" --watch 1 totals >/dev/null 2>&1 &
+	nsenter --net="/run/netns/$NS" "$READER" -p "$dir" --watch 1 totals >"$T/ro.out" 2>&1 &
 	pid=$!
-	sleep 0.5
+	# Its first table is out once it has opened every map (at most 30 s on a busy machine).
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$T/ro.out" ] && break
+		sleep 0.1
+	done
 	if out=$("$XF_BUILD/tools/tryfdwrite" "$pid" 2>&1); then
 		xf_pass "read-only: a write through each of the running reader's map descriptors fails with EPERM (figure: $(echo "$out" | tail -n 1))"
 	else
