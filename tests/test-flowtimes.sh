@@ -27,7 +27,10 @@ LOADER=${LOADER:-$XF_BUILD/xdpflow-loader}
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 xf_require_built "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/sendframes"
 
-FILL=${XDPFLOW_FLOWTIMES_FILL:-5000}
+# More flows than any CPU's flow cache holds (the ABI's slot count, whatever the cache's
+# shape), so A and B are evicted: at least 5000, at least 4 times the slots.
+SLOTS=$(awk '$2 == "XDPFLOW_FLOWCACHE_SLOTS" { print $3 }' "$XF_ROOT/pin/xdpflow_abi.h")
+FILL=${XDPFLOW_FLOWTIMES_FILL:-$((4 * ${SLOTS:-0} > 5000 ? 4 * SLOTS : 5000))}
 TOL_MS=50
 KEEP_MS=20
 NS=xdpflow-ftimes-$$
