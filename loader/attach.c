@@ -365,6 +365,9 @@ static int attach_all(struct attaching *a, const struct iface *ifcs, int n,
 				  "detached it meanwhile", ifcs[i].name);
 			err = -ENOENT;
 		}
+		/* In skb mode the program runs after GRO: one run per merged frame. */
+		if (!err && !res[i].already && res[i].mode == XDP_MODE_SKB)
+			err = offload_split(&ifcs[i]);
 		*legacy |= res[i].legacy;
 		if (!err && res[i].legacy && a->o->require_multiprog) {
 			say_error("libxdp attached xdpflow to %s alone (its multi-prog dispatcher does "

@@ -167,8 +167,22 @@ struct xdp_state {
 int xdp_state_read(int ifindex, const struct pinset *ps, struct xdp_state *st);
 void xdp_state_free(struct xdp_state *st);
 const char *mode_name(enum xdp_attach_mode mode);
-/* Remove the xdpflow program st found on ifindex, and nothing else. */
+/*
+ * Remove the xdpflow program st found on ifindex, and nothing else; then
+ * restore what offload_split() turned off there.
+ */
 int xdp_state_detach_ours(int ifindex, struct xdp_state *st);
+
+/*
+ * skb (generic) mode runs the program after the kernel merged frames: GRO
+ * on the interface, and a veth peer's GSO (its sender's large segments
+ * pass through whole).  offload_split() turns both off for as long as
+ * xdpflow is attached there (one line says so) and records what it changed
+ * under /run/xdpflow/offload; offload_restore() puts that back.  Hardware
+ * GRO and LRO the kernel itself turns off for skb mode.
+ */
+int offload_split(const struct iface *ifc);
+void offload_restore(unsigned int ifindex);
 /* Where program prog_id is attached in this namespace ("on eth0") in buf; false if nowhere. */
 bool xdp_prog_whereabouts(__u32 prog_id, char *buf, size_t size);
 /* Every interface of this namespace running xdpflow with ps's maps (*out to free()). */

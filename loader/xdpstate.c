@@ -133,10 +133,8 @@ void xdp_state_free(struct xdp_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-int xdp_state_detach_ours(int ifindex, struct xdp_state *st)
+static int detach_prog(int ifindex, struct xdp_state *st)
 {
-	if (!st->xdpflow)
-		return -ENOENT;
 	/*
 	 * Without a dispatcher ours is the only program: detaching the
 	 * "multiprog" replaces exactly that program (netlink's REPLACE flag
@@ -151,6 +149,19 @@ int xdp_state_detach_ours(int ifindex, struct xdp_state *st)
 	 * replace ("Active program does not match expected").
 	 */
 	return xdp_program__detach(st->xdpflow, ifindex, st->mode, 0);
+}
+
+int xdp_state_detach_ours(int ifindex, struct xdp_state *st)
+{
+	int err;
+
+	if (!st->xdpflow)
+		return -ENOENT;
+	err = detach_prog(ifindex, st);
+	/* What skb mode turned off there (GRO, a veth peer's GSO) comes back. */
+	if (!err)
+		offload_restore((unsigned int)ifindex);
+	return err;
 }
 
 bool xdp_prog_whereabouts(__u32 prog_id, char *buf, size_t size)
