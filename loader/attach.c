@@ -415,18 +415,11 @@ int cmd_attach(const struct loader_opts *o, char **names, int n)
 {
 	struct iface ifcs[n];
 	struct attach_result res[n];
-	int i, j, k = 0, err;
+	int i, k, err;
 
-	for (i = 0; i < n; i++) {
-		if (iface_resolve(names[i], &ifcs[k])) {
-			say_error("no interface named '%s' here: see xdpflow-loader list", names[i]);
-			return -ENODEV;
-		}
-		for (j = 0; j < k && ifcs[j].ifindex != ifcs[k].ifindex; j++)
-			;
-		if (j == k)
-			k++;
-	}
+	k = iface_resolve_all(names, n, ifcs, NULL);
+	if (k < 0)
+		return k;
 	err = require_capabilities("attach", true);
 	if (err)
 		return err;

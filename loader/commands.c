@@ -190,7 +190,8 @@ static const struct command commands[] = {
 	  "Remove xdpflow (only xdpflow, never another XDP program) from each interface, or\n"
 	  "from every interface where it uses the maps at --pin-path if none is named. The\n"
 	  "pinned maps stay for readers unless --purge, which removes them once no program\n"
-	  "uses them any more.\n",
+	  "uses them any more. An interface named that does not exist is refused (exit 1)\n"
+	  "before anything changes: a deleted one took xdpflow with it (see clean).\n",
 	  "  xdpflow-loader detach eth0\n"
 	  "  xdpflow-loader detach --purge          # everywhere, then remove the pins\n"
 	  "The same with xdp-tools: xdp-loader unload eth0 --id ID (ID from xdp-loader status)\n",
@@ -200,7 +201,8 @@ static const struct command commands[] = {
 	  "multi-prog or single-program, priority, position in the chain), each xdpflow\n"
 	  "here with other maps and where those are pinned ('other xdpflow:' lines), a\n"
 	  "program still using the maps that no interface here runs, flow table use and\n"
-	  "the packets whose flow the full table could not record. Exits 1 (saying why) when the pins cannot be read.\n",
+	  "the packets whose flow the full table could not record. Exits 1 (saying why)\n"
+	  "when the pins cannot be read: none at --pin-path, or not xdpflow's.\n",
 	  "  xdpflow-loader status\n"
 	  "  xdpflow-loader status --pin-path /sys/fs/bpf/xdpflow-lab\n",
 	  0, 0, NULL, "unexpected argument '%s'", cmd_status },

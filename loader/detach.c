@@ -12,8 +12,9 @@
  * afterwards?  Then refuse now, so a refused purge changes nothing.
  */
 static int purge_precheck(const char *dir, const struct pinset *ps, const struct xdp_state *st,
-			  int n)
+			  int n, bool named)
 {
+	bool here = false;
 	__u32 targets[n > 0 ? n : 1], user;
 	unsigned int waited;
 	char where[64];
@@ -27,13 +28,18 @@ static int purge_precheck(const char *dir, const struct pinset *ps, const struct
 		user = pinset_user(ps, targets, k);
 		if (!user)
 			return 0;
-		if (xdp_prog_whereabouts(user, where, sizeof(where)) || waited >= PROG_RELEASE_WAIT_MS)
+		here = xdp_prog_whereabouts(user, where, sizeof(where));
+		if (here || waited >= PROG_RELEASE_WAIT_MS)
 			break;
 		sleep_ms(50);
 	}
-	say_error("not purging %s: XDP program id %u (%s) uses the same maps: detach it too, "
-		  "or run detach --purge without naming interfaces; nothing changed", dir, user,
-		  where);
+	/* Named interfaces: the others here go too without names; else it runs elsewhere. */
+	say_error("not purging %s: XDP program id %u (%s) uses the same maps: %s; nothing changed",
+		  dir, user, where,
+		  here && named ? "detach it too, or run detach --purge without naming interfaces" :
+		  here ? "detach it too" :
+			 "detach it in its network namespace, or run xdpflow-loader clean if "
+			 "libxdp keeps it for a deleted interface");
 	return -EBUSY;
 }
 
@@ -102,7 +108,7 @@ static int purge(const char *dir, struct pinset *ps)
  * with other maps, and for --purge no other program left using the maps.
  */
 static int detach_checks(const struct loader_opts *o, const struct pinset *ps,
-			 const struct iface *ifcs, int n, struct xdp_state *st)
+			 const struct iface *ifcs, int n, bool named, struct xdp_state *st)
 {
 	int i, err = 0;
 
@@ -122,7 +128,7 @@ static int detach_checks(const struct loader_opts *o, const struct pinset *ps,
 	if (!err && o->purge)
 		err = purge_pending_check(o->pin_dir);
 	if (!err && o->purge)
-		err = purge_precheck(o->pin_dir, ps, st, n);
+		err = purge_precheck(o->pin_dir, ps, st, n, named);
 	return err;
 }
 
@@ -176,6 +182,7 @@ int detach_ifaces(const struct loader_opts *o, const struct iface *ifcs, int n)
 	struct xdp_state *st = NULL;
 	struct iface *found = NULL;
 	struct pinset ps = {};
+	bool named = n > 0;
 	int i, err, lock;
 
 	err = detach_begin(o, &ps, &lock);
@@ -197,7 +204,7 @@ int detach_ifaces(const struct loader_opts *o, const struct iface *ifcs, int n)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = detach_checks(o, &ps, ifcs, n, st);
+	err = detach_checks(o, &ps, ifcs, n, named, st);
 	if (!err)
 		err = detach_each(o, ifcs, n, st);
 	/* Our own handles keep detached programs (and so the maps) alive: drop them first. */
@@ -218,26 +225,16 @@ out:
 int cmd_detach(const struct loader_opts *o, char **names, int n)
 {
 	struct iface ifcs[n > 0 ? n : 1];
-	int i, k = 0, err;
+	int k, err;
 
-	for (i = 0; i < n; i++) {
-		/*
-		 * A deleted interface takes its XDP program with it, so there
-		 * is nothing left to detach there: not an error.
-		 */
-		if (iface_resolve(names[i], &ifcs[k])) {
-			say_note("no interface named '%s' here (a deleted interface takes its XDP "
-				 "program with it): nothing to detach there", names[i]);
-			continue;
-		}
-		k++;
-	}
+	/* Every name first: a typo must not detach (or purge) the others. */
+	k = iface_resolve_all(names, n, ifcs,
+			      "a deleted interface took xdpflow with it: 'clean IFINDEX' removes "
+			      "what libxdp kept of it");
+	if (k < 0)
+		return k;
 	err = require_capabilities("detach", true);
 	if (err)
 		return err;
-	if (n > 0 && k == 0 && !o->purge)
-		return 0;
-	if (n > 0 && k == 0)
-		return detach_ifaces(o, NULL, 0);
 	return detach_ifaces(o, ifcs, k);
 }

@@ -68,6 +68,24 @@ int iface_resolve(const char *arg, struct iface *ifc)
 	return 0;
 }
 
+int iface_resolve_all(char **names, int n, struct iface *ifcs, const char *hint)
+{
+	int i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (iface_resolve(names[i], &ifcs[k])) {
+			say_error("no interface named '%s' here (see %s list%s%s): nothing changed",
+				  names[i], LOADER_NAME, hint ? "; " : "", hint ? hint : "");
+			return -ENODEV;
+		}
+		for (j = 0; j < k && ifcs[j].ifindex != ifcs[k].ifindex; j++)
+			;
+		if (j == k)
+			k++;
+	}
+	return k;
+}
+
 const char *iface_state(const char *name)
 {
 	struct ifreq ifr = {};

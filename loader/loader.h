@@ -74,6 +74,12 @@ struct iface {
 int iface_list(struct iface **out, size_t *count);
 /* Name or number to an interface; -ENODEV if there is none. */
 int iface_resolve(const char *arg, struct iface *ifc);
+/*
+ * Every name (or number) to an interface, each once, into ifcs (n of them
+ * at most); how many, or -ENODEV if one is unknown, said in one line ending
+ * with hint (if not NULL) before "nothing changed".
+ */
+int iface_resolve_all(char **names, int n, struct iface *ifcs, const char *hint);
 /* "up", "down" or "no-carrier". */
 const char *iface_state(const char *name);
 /* Name of ifindex, or "ifindex N" if it is gone. */

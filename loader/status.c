@@ -222,8 +222,6 @@ int cmd_status(const struct loader_opts *o, char **args, int nargs)
 	}
 	print_attachments(o, &ps, &pf);
 	pin_folders_free(&pf);
-	if (!ps.present)
-		return 0;
-	/* Pins that cannot be read (incomplete, not ours): print_fill() says why, exit 1. */
+	/* Pins that cannot be read (none, incomplete, not ours): print_fill() says why, exit 1. */
 	return print_fill(o);
 }

@@ -35,7 +35,8 @@ static int resolve_interfaces(const struct reader_opts *o, struct iface_filter *
 		unsigned int ifindex = if_nametoindex(o->ifnames[i]);
 
 		if (!ifindex) {
-			say_error("--interface %s: no such interface", o->ifnames[i]);
+			say_error("--interface %s: no such interface here (see ip link)",
+				  o->ifnames[i]);
 			return -ENODEV;
 		}
 		f->ifindex[f->n++] = ifindex;
@@ -76,7 +77,8 @@ static int read_once(struct report *r, const struct pin_maps *pm, struct outputs
 	err = report_run(r, &t, pm->fd[PIN_CLOCK], pm->ncpus);
 	snapshot_tables_close(&t);
 	if (err && !stop && !ferror(r->ec.out)) {
-		say_error("cannot read the maps at %s: %s", pm->dir, strerror(-err));
+		if (err != REPORT_UNSEEN_IFACE)
+			say_error("cannot read the maps at %s: %s", pm->dir, strerror(-err));
 		outputs_abort_round(out);
 		return err;
 	}
@@ -209,8 +211,9 @@ int main(int argc, char **argv)
 	}
 	say_init(READER_NAME, o.verbose);
 	out.nothing_drained = o.drain ? "; nothing was drained" : "";
+	/* An interface that does not exist is a thing named that is not there: exit 1. */
 	if (resolve_interfaces(&o, &filter))
-		return EXIT_USAGE;
+		return 1;
 	/* A closed pipe is a write error to report, not a silent death (after a drain's reset). */
 	if (o.drain || o.output)
 		signal(SIGPIPE, SIG_IGN);
@@ -221,6 +224,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	report_init(&r, &o, stdout, NULL);
 	r.filter = filter;
+	/* A single read of an interface xdpflow never counted on: no row of zeros, exit 1. */
+	r.filter_must_exist = filter.n && !o.watch_s;
 	if (out.exp) {
 		r.sink = ipfix_sink_flow;
 		r.sink_ctx = &out.sink;

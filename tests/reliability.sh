@@ -53,7 +53,7 @@ Faults | A map of the wrong type or shape at the right name (type, value size, e
 Faults | An old or other layout version: refused, nothing changed; detach --purge is the way out | test-faults | ^pins: (another layout version|detach --purge)
 Faults | Part of a set of pins: holding counts (a killed purge, a pin removed by hand) refused and kept, never dropped behind the operator's back; without counts (a first attach killed while pinning) removed by attach, which says so | test-faults | ^pins: (one pin missing|a half set)
 Faults | After every pin fault: the same maps, every frame counted, nothing reset | test-faults | ^pins: (after every fault|restored)
-Faults | The interface disappears while attached: pins readable, status reports it gone, detach by stale name or ifindex succeeds, clean and purge tidy up | test-faults | ^gone:
+Faults | The interface disappears while attached: pins readable, status reports it gone, detach by stale name or ifindex refused pointing to clean, clean and purge tidy up | test-faults | ^gone:
 Faults | The loader killed with SIGKILL at random points of attach, detach, a first attach and a purge: status tells the truth (xdp-loader status, bpftool), attach and detach work, no orphaned programs, pins or dispatchers, counts kept | test-faults | ^kill:
 Faults | Two loaders racing attach/detach on the same and on different interfaces: status equals the kernel after every round, counts never reset | test-faults | ^race:
 Faults | Flow table full: totals and protocols exact, the packets, bytes and flow records not recorded counted and shown by reader (JSON, table) and status | test-faults | ^full:

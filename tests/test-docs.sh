@@ -136,6 +136,8 @@ test_exit_status() {
 		usage run --interval 0 x
 		failure attach -p $missing no-such-iface0
 		failure run -p $missing no-such-iface0
+		failure detach -p $missing no-such-iface0
+		failure status -p $missing
 	EOF
 	check_exits "$LOADER" "$MAN/xdpflow-loader.8.scd"
 	cat >"$T/probes" <<-EOF
@@ -147,6 +149,7 @@ test_exit_status() {
 		usage --top 0
 		failure -p $missing
 		failure -p $missing --drain --format json
+		failure -p $missing --interface no-such-iface0
 	EOF
 	check_exits "$READER" "$MAN/xdpflow-reader.8.scd"
 }

@@ -882,7 +882,7 @@ test_interface() {
 		truth check-json "$T/if.json" only="$IFY" "${M[@]}"
 	run_ok "interface" "$T/if.json" -p "$P" --format json -i rb1 -i rb0 || return
 	check "--interface twice: both interfaces" truth check-json "$T/if.json" only="$IFX,$IFY" "${M[@]}"
-	xf_expect_reader_error "--interface of an unknown name: usage error naming it" 2 "--interface nosuch0: no such interface" \
+	xf_expect_reader_error "--interface of an unknown name: exit 1 naming it" 1 "--interface nosuch0: no such interface" \
 		R -p "$P" --interface nosuch0
 }
 

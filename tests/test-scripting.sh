@@ -172,7 +172,114 @@ test_discovery() {
 	L detach --purge -p "$d3" >/dev/null 2>&1
 }
 
+# ---- exit codes ----
+
+# exits NAME STATUS PATTERN CMD...: CMD exits STATUS with one line on stderr matching PATTERN.
+exits() {
+	local name=$1 want=$2 pattern=$3 rc
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc = "$want" ] && [ "$(grep -c . "$T/err")" = 1 ] && grep -Eq -- "$pattern" "$T/err" &&
+		xf_pass "$name" || xf_fail "$name" "exit $rc (want $want): $(tr '\n' '|' <"$T/err")"
+}
+
+# The rules of both man pages' EXIT STATUS: 2 usage, 1 a thing named is not there (or the
+# command failed), 0 success; what is attached is the kernel's word (ip link).
+test_exit_codes() {
+	local d missing=/sys/fs/bpf/xdpflow-test-$$-none cmd opt before
+	xf_pin_dir d exits
+
+	# 2: usage. Options of other commands are refused by name, before anything is looked at.
+	exits "exit 2: unknown command" 2 "unknown command 'frob'" L frob
+	exits "exit 2: unknown option" 2 "--frob" L status --frob
+	exits "exit 2: attach without an interface" 2 "attach names no interface" L attach -p "$d"
+	exits "exit 2: the reader's unknown option" 2 "--frob" R --frob
+	exits "exit 2: the reader's bad --format" 2 "--format" R -p "$missing" --format xml
+	for cmd in list status detach clean; do
+		# The options of attach and run (xdpflow-loader(8): "Options of attach and run").
+		for opt in "--mode skb" "--interval 1" "--prio 3" "--max-flows 8" "--group root" \
+			"--obj /nonexistent" --require-multiprog; do
+			exits "exit 2: $cmd ${opt%% *} is refused naming ${opt%% *}" 2 \
+				"^xdpflow-loader: ${opt%% *} is not an option of this command" L $cmd -p "$d" $opt
+		done
+	done
+	for cmd in list status clean; do
+		exits "exit 2: $cmd --purge is refused naming --purge" 2 \
+			"^xdpflow-loader: --purge is not an option of this command" L $cmd -p "$d" --purge
+	done
+	[ ! -e "$d" ] && xf_pass "exit 2: usage errors created nothing" ||
+		xf_fail "exit 2: usage errors created nothing" "$d exists"
+
+	# 1: the interface or the pin folder named is not there; nothing changes.
+	exits "exit 1: attach to an unknown interface" 1 "no interface named 'nosuch0' here" \
+		L attach -p "$d" sb0 nosuch0
+	has_no_xdp sb0 && [ ! -e "$d/xdpflow_stats" ] &&
+		xf_pass "exit 1: attach with one unknown interface attaches to none" ||
+		xf_fail "exit 1: attach with one unknown interface attaches to none" "sb0: $(xf_xdp_ids "$NS" sb0)"
+	L attach -p "$d" sb0 >/dev/null 2>&1 || xf_fail "exit codes: setup" "attach sb0"
+	before=$(xf_xdp_ids "$NS" sb0)
+	exits "exit 1: detach of an unknown interface" 1 "no interface named 'nosuch0' here.*nothing changed" \
+		L detach -p "$d" nosuch0
+	exits "exit 1: detach --purge naming an unknown interface" 1 "no interface named 'nosuch0' here" \
+		L detach --purge -p "$d" sb0 nosuch0
+	[ -n "$before" ] && [ "$(xf_xdp_ids "$NS" sb0)" = "$before" ] && [ -e "$d/xdpflow_stats" ] &&
+		xf_pass "exit 1: a detach naming an unknown interface detaches and purges nothing" ||
+		xf_fail "exit 1: a detach naming an unknown interface detaches and purges nothing" \
+			"sb0 '$(xf_xdp_ids "$NS" sb0)', was '$before'"
+	exits "exit 1: status of a folder without pins" 1 "no xdpflow maps at $missing" \
+		L status -p "$missing"
+	grep -q "^pin folder: *$missing: no xdpflow pins" "$T/out" &&
+		xf_pass "exit 1: status of a folder without pins still reports" ||
+		xf_fail "exit 1: status of a folder without pins still reports" "$(tr '\n' '|' <"$T/out")"
+	xf_expect_reader_error "exit 1: the reader of a folder without pins" 1 "no xdpflow maps at $missing" \
+		R -p "$missing"
+	xf_expect_reader_error "exit 1: the reader's --interface of an unknown interface" 1 \
+		"--interface nosuch0: no such interface" R -p "$d" -i nosuch0
+	xf_gen_frames 1 "$T/a.spec" "$T/a.json" 1 && xf_send "$NS" sa0 "$T/a.spec" >/dev/null ||
+		xf_fail "exit codes: setup" "cannot send frames into sa0"
+	R -p "$d" -i sb0 --format json totals >"$T/if.json" 2>"$T/err" &&
+		python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2]))
+i = d["totals"]["interfaces"]; sys.exit(len(i) != 1 or [i[0]["packets"], i[0]["bytes"]] != e["total"])' \
+			"$T/if.json" "$T/a.json" &&
+		xf_pass "exit 0: the reader's --interface of an interface with counts, exactly those" ||
+		xf_fail "exit 0: the reader's --interface of an interface with counts, exactly those" \
+			"$(cat "$T/err") $(head -c 300 "$T/if.json")"
+	# sa1 exists, but xdpflow never ran there: no row of zeros, exit 1.
+	xf_expect_reader_error "exit 1: the reader's --interface of an interface xdpflow never counted on" 1 \
+		"--interface sa1: xdpflow with the maps at $d has counted nothing there" R -p "$d" -i sa1 totals
+
+	# 0: success, also when there is nothing to do.
+	exits_ok() { "$@" >"$T/out" 2>"$T/err" && xf_pass "$name" || xf_fail "$name" "$(cat "$T/err")"; }
+	name="exit 0: attach where it runs already with these maps" exits_ok L attach -p "$d" sb0
+	name="exit 0: status" exits_ok L status -p "$d"
+	name="exit 0: detach" exits_ok L detach -p "$d" sb0
+	name="exit 0: detach where it is not attached" exits_ok L detach -p "$d" sb0
+	L detach --purge -p "$d" >/dev/null 2>&1
+}
+
+# ---- messages ----
+
+# A purge refused because a program in another network namespace uses the maps: run without
+# interfaces, the message must not say to run it without naming interfaces.
+test_purge_message() {
+	local d ns2=xdpflow-script2-$$
+	xf_pin_dir d purgemsg
+	xf_netns "$ns2" && xf_veth "$ns2" ta0 tb0 && xf_in "$ns2" "$LOADER" attach -p "$d" tb0 >/dev/null 2>&1 ||
+		{ xf_fail "message: purge: setup" "cannot attach in a second network namespace"; return; }
+	exits "message: a refused detach --purge names where the other user runs" 1 \
+		"not purging $d: XDP program id [0-9]+ .*uses the same maps: detach it in its network namespace" \
+		L detach --purge -p "$d"
+	! grep -q "without naming" "$T/err" && [ -n "$(xf_xdp_ids "$ns2" tb0)" ] && [ -e "$d/xdpflow_stats" ] &&
+		xf_pass "message: a refused detach --purge without interfaces does not say to name none; nothing changed" ||
+		xf_fail "message: a refused detach --purge without interfaces does not say to name none; nothing changed" \
+			"$(cat "$T/err")"
+	xf_in "$ns2" "$LOADER" detach --purge -p "$d" >/dev/null 2>&1
+}
+
 test_version
 test_pin_path_env
 test_discovery
+test_exit_codes
+test_purge_message
 xf_summary

@@ -482,6 +482,25 @@ static int on_sink_flow(const struct flow_record *f, void *ctx)
 	return r->sink_err ? 1 : 0;
 }
 
+/* xdpflow must have counted on each interface of the filter (opts->ifnames, in order). */
+static int check_filter_seen(const struct report *r, const struct snapshot *s)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < r->filter.n; k++) {
+		for (i = 0; i < s->ifaces.n && s->ifaces.v[i].ifindex != r->filter.ifindex[k]; i++)
+			;
+		if (i == s->ifaces.n) {
+			say_error("--interface %s: xdpflow with the maps at %s has counted nothing "
+				  "there (not attached there, or no frame yet: see xdpflow-loader "
+				  "status)", r->opts->ifnames[k], r->opts->pin_path);
+			return REPORT_UNSEEN_IFACE;
+		}
+	}
+	return 0;
+}
+
 int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus)
 {
 	struct snapshot s;
@@ -499,6 +518,13 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 	err = snapshot_read(t, clock_fd, ncpus, &s);
 	if (err)
 		return err;
+	if (r->filter_must_exist) {
+		err = check_filter_seen(r, &s);
+		if (err) {
+			snapshot_free(&s);
+			return err;
+		}
+	}
 	r->ec.read_wall_ns = r->wall_ns ? r->wall_ns : clock_now_ns(CLOCK_REALTIME);
 	sum_read(r, &s);
 	if (r->print)

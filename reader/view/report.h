@@ -3,6 +3,7 @@
 #ifndef XDPFLOW_REPORT_H
 #define XDPFLOW_REPORT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +51,8 @@ struct report {
 	struct xdpflow_counter read_unrecorded;
 	__u64 read_unrecorded_flows;
 	struct iface_filter filter;
+	/* Each interface of filter must have counts, else REPORT_UNSEEN_IFACE (a single read). */
+	bool filter_must_exist;
 	const struct emitter *em;
 	struct emit_ctx ec; /* persists between --watch rounds */
 	struct rate_memory *rates; /* NULL: no --watch */
@@ -65,6 +68,12 @@ void report_init(struct report *r, const struct reader_opts *opts, FILE *out,
  * was written; a sink's error is in r->sink_err instead.
  */
 int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus);
+/*
+ * report_run()'s error, with filter_must_exist, when the read finds
+ * nothing counted on an interface of the filter: said already, nothing
+ * written.
+ */
+#define REPORT_UNSEEN_IFACE (-ENXIO)
 
 /* Row order for --top/--sort (exposed for tests). */
 int flow_row_cmp_packets(const void *a, const void *b);
