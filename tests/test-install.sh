@@ -208,6 +208,15 @@ if [ -f "$CDIR/xdpflow-loader" ] && [ -f "$CDIR/xdpflow-reader" ]; then
 		"--mode --prio --max-flows --group --require-multiprog --obj --pin-path --verbose --help" \
 		"${L[@]}" attach --
 	expect_completion "xdpflow-loader detach --p" "--pin-path --purge" "${L[@]}" detach --p
+	# Exactly a command's options (xdpflow-loader(8)), never a --word of its help's prose or
+	# examples (detach's help shows 'xdp-loader unload eth0 --id ID').
+	expect_completion "xdpflow-loader detach: only detach's options" "--help --pin-path --purge --verbose" \
+		"${L[@]}" detach --
+	expect_completion "xdpflow-loader status: only status's options" "--help --pin-path --verbose" \
+		"${L[@]}" status --
+	expect_completion "xdpflow-loader run: attach's options and --interval" \
+		"--group --help --interval --max-flows --mode --obj --pin-path --prio --require-multiprog --verbose" \
+		"${L[@]}" run --
 	expect_completion "xdpflow-loader attach --mode values" "native skb" "${L[@]}" attach --mode ""
 	expect_completion "xdpflow-loader attach: interface names" "lo" "${L[@]}" attach l
 	expect_completion_has "xdpflow-reader options" \
