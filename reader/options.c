@@ -17,6 +17,7 @@ static const char *const format_names[] = {
 	[FORMAT_JSON] = "json",
 	[FORMAT_CSV] = "csv",
 	[FORMAT_PROMETHEUS] = "prometheus",
+	[FORMAT_NDJSON] = "ndjson",
 };
 
 enum help_section {
@@ -65,11 +66,11 @@ static int lookup_name(const char *s, const char *const *names, int n)
 static int set_format(void *opts, const char *arg, char *err, size_t errlen)
 {
 	struct reader_opts *o = opts;
-	int i = lookup_name(arg, format_names, 4);
+	int i = lookup_name(arg, format_names, sizeof(format_names) / sizeof(format_names[0]));
 
 	if (i < 0)
-		return cl_error(err, errlen, "--format %s: unknown format; use table, json, csv or "
-				"prometheus", arg);
+		return cl_error(err, errlen, "--format %s: unknown format; use table, json, ndjson, "
+				"csv or prometheus", arg);
 	o->format = i;
 	o->format_given = true;
 	return 0;
@@ -182,7 +183,8 @@ static const struct cl_option options[] = {
 	    "pin folder of the maps (default: $" XDPFLOW_PIN_PATH_ENV ", else\n"
 	    XDPFLOW_DEFAULT_PIN_PATH ")"),
 	OPT("format", 'f', "FORMAT", SECTION_OPTIONS, set_format,
-	    "table (default), json, csv or prometheus"),
+	    "table (default), json, ndjson (JSON Lines: one object per\n"
+	    "record per line, for log shippers), csv or prometheus"),
 	OPT("top", 'n', "N", SECTION_OPTIONS, set_top,
 	    "only the N largest rows of each list (protocols, sources,\n"
 	    "flows), largest first; memory stays bounded by N"),

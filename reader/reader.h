@@ -28,6 +28,7 @@ enum reader_format {
 	FORMAT_JSON,
 	FORMAT_CSV,
 	FORMAT_PROMETHEUS,
+	FORMAT_NDJSON, /* JSON Lines: one object per record per line */
 };
 
 enum reader_sort {

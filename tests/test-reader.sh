@@ -361,6 +361,65 @@ def cmd_check_times(args):
     check_times(doc, [(args[i], float(args[i + 1]), float(args[i + 2])) for i in range(1, len(args), 3)], c)
     c.done()
 
+def ndjson_records(path, c):
+    """Every line of a JSON Lines file parsed on its own: one complete object per line, each
+    with the read's time and pin folder, its view and its interface."""
+    recs = []
+    for n, line in enumerate(open(path).read().split("\n")[:-1], 1):
+        try:
+            r = json.loads(line)
+        except ValueError as e:
+            c.ok("line %d is not one JSON document (%s): %.80s" % (n, e, line), False)
+            continue
+        c.ok("line %d is not an object with time, pin_path, view, ifindex, ifname: %.80s" % (n, line),
+             isinstance(r, dict) and all(k in r for k in ("time", "pin_path", "view", "ifindex", "ifname")))
+        recs.append(r)
+    c.ok("the file does not end with a newline", open(path).read().endswith("\n"))
+    return recs
+
+def cmd_check_ndjson(args):
+    """--format ndjson: each line parsed alone; regrouped by view, the records are what the
+    frames fed give (the same checks as --format json); one read: one time on every line."""
+    out, truths = args[0], args[1:]
+    c = Checker()
+    recs = ndjson_records(out, c)
+    c.done()
+    c.eq("reads (times)", len({r["time"] for r in recs}), 1)
+    doc, read_keys = {}, ("time", "pin_path", "view")
+    for r in recs:
+        row = {k: v for k, v in r.items() if k not in read_keys}
+        if r["view"] == "totals":
+            t = doc.setdefault("totals", {"interfaces": []})
+            table = {k: row.pop(k) for k in ("flow_table_capacity", "flow_table_used") if k in row}
+            c.ok("flow table figures differ between interfaces", all(t.get(k, v) == v for k, v in table.items()))
+            t.update(table)
+            t["interfaces"].append(row)
+        else:
+            doc.setdefault(r["view"], []).append(row)
+    t = doc.get("totals")
+    if t:
+        for k in [k for k in t["interfaces"][0] if k not in ("ifindex", "ifname")]:
+            t[k] = sum(i[k] for i in t["interfaces"])
+    check_json(expected(truths), doc, c, ifname_map())
+    c.done()
+
+def cmd_check_ndjson_drains(args):
+    """Two --drain runs appended to one file: every line a document; each drain's records
+    carry drained and its own drain_id; the two drains' totals add up to the frames fed."""
+    c = Checker()
+    recs = ndjson_records(args[0], c)
+    c.done()
+    fed = sum(len(json.load(open(p))) for p in args[1:])
+    ids = sorted({r.get("drain_id") for r in recs})
+    c.ok("records without drained: true", all(r.get("drained") is True for r in recs))
+    c.eq("drain IDs", len(ids), 2)
+    c.ok("a drain ID missing", None not in ids)
+    c.eq("packets in the two drains' totals", sum(r["packets"] for r in recs if r["view"] == "totals"), fed)
+    for i in ids:
+        c.eq("times in drain %s" % i, len({r["time"] for r in recs if r.get("drain_id") == i}), 1)
+    c.done()
+    print("%d lines, %d packets" % (len(recs), fed))
+
 def cmd_check_csv(args):
     exp, names = expected(args[1:]), ifname_map()
     sections, header = {}, None
@@ -810,6 +869,26 @@ assert flows - 512 <= t["flow_table_used"] <= flows, (t["flow_table_used"], flow
 		truth check-json "$T/some.json" views=totals,flows "${M[@]}"
 }
 
+test_ndjson() {
+	local P10 figure
+	run_ok "ndjson: all views" "$T/all.jsonl" -p "$P" --format ndjson || return
+	check "ndjson: every line one JSON document with the read's time, its view and interface; regrouped, the frames fed" \
+		truth check-ndjson "$T/all.jsonl" "${M[@]}"
+	# What the README suggests: drains appended to one file.
+	xf_pin_dir P10 ndjson
+	truth gen-one "$IFX" "$CPU_A" 7005 30 "$T/n0.frames" "$T/n0.json"
+	truth gen-one "$IFX" "$CPU_A" 7006 20 "$T/n1.frames" "$T/n1.json"
+	feed_frames "ndjson: feed" "$P10" "$T/n0.frames" || return
+	R -p "$P10" --drain --format ndjson >>"$T/counts.jsonl" 2>"$T/err" &&
+		feed_frames "ndjson: feed again" "$P10" "$T/n1.frames" &&
+		R -p "$P10" --drain --format ndjson >>"$T/counts.jsonl" 2>>"$T/err"
+	if figure=$(truth check-ndjson-drains "$T/counts.jsonl" "$T/n0.json" "$T/n1.json" 2>&1); then
+		xf_pass "ndjson: two --drain runs >> one file: every line a document with drained and its drain_id, the totals add up ($figure)"
+	else
+		xf_fail "ndjson: two --drain runs >> one file" "$figure $(head -c 200 "$T/err")"
+	fi
+}
+
 test_csv() {
 	run_ok "csv" "$T/all.csv" -p "$P" --format csv || return
 	check "csv: parsed by Python's csv module, every view equals the frames fed" \
@@ -1167,6 +1246,7 @@ test_streaming_memory() {
 }
 
 test_json
+test_ndjson
 test_csv
 test_prometheus
 test_table

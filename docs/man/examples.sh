@@ -141,6 +141,7 @@ show xdpflow-reader -i eth0 protocols
 show xdpflow-reader sources
 show xdpflow-reader --format json totals protocols
 show xdpflow-reader --format json --top 2 flows
+show xdpflow-reader --format ndjson --top 2 totals flows
 show xdpflow-reader --format csv protocols sources
 show xdpflow-reader --format prometheus totals
 show "xdpflow-reader --format prometheus protocols | head -n 8"

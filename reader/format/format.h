@@ -77,6 +77,7 @@ struct emit_ctx {
 	bool first_section;
 	enum reader_view view;
 	char *deferred; /* Prometheus: the second family of a list, printed at its end */
+	char *record_head; /* JSON Lines: the read's fields that open every record */
 	size_t deferred_len;
 	FILE *deferred_f;
 };
@@ -96,6 +97,7 @@ extern const struct emitter emit_table;
 extern const struct emitter emit_json;
 extern const struct emitter emit_csv;
 extern const struct emitter emit_prometheus;
+extern const struct emitter emit_ndjson;
 const struct emitter *emitter_for(enum reader_format format);
 
 /* ---- Helpers shared by the emitters (format_util.c). ---- */

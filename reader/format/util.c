@@ -14,6 +14,8 @@ const struct emitter *emitter_for(enum reader_format format)
 		return &emit_csv;
 	case FORMAT_PROMETHEUS:
 		return &emit_prometheus;
+	case FORMAT_NDJSON:
+		return &emit_ndjson;
 	case FORMAT_TABLE:
 		break;
 	}

@@ -442,6 +442,9 @@ static int print_views(struct report *r, const struct snapshot_tables *t, struct
 		err = emit_sources_and_flows(r, t, s, &col);
 	if (!err)
 		r->em->end(&r->ec);
+	/* A read cut short never reached end(): what begin() kept for it goes now. */
+	free(r->ec.record_head);
+	r->ec.record_head = NULL;
 	r->ec.totals = NULL;
 out:
 	collected_free(&col);

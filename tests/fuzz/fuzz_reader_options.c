@@ -32,7 +32,7 @@ static void check_opts(const struct reader_opts *o, char **argv, int argc)
 	bool any = false;
 	int v, i;
 
-	fz_assert(o->format >= FORMAT_TABLE && o->format <= FORMAT_PROMETHEUS, "format %d",
+	fz_assert(o->format >= FORMAT_TABLE && o->format <= FORMAT_NDJSON, "format %d",
 		  o->format);
 	fz_assert(o->sort >= SORT_NONE && o->sort <= SORT_RATE, "sort %d", o->sort);
 	fz_assert(o->top <= READER_MAX_TOP, "top %lu", o->top);

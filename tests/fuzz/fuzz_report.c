@@ -194,6 +194,21 @@ static void check_json(const char *text, size_t len)
 	fz_assert(docs >= 1, "%s", "no JSON document");
 }
 
+/* JSON Lines: every line one complete object, nothing else on it; the text ends a line. */
+static void check_ndjson(const char *text, size_t len)
+{
+	const char *line = text, *nl;
+	struct json j;
+
+	fz_assert(!len || text[len - 1] == '\n', "%s", "JSON Lines not ending with a newline");
+	for (; line < text + len; line = nl + 1) {
+		nl = memchr(line, '\n', text + len - line);
+		j = (struct json){ line, nl, 0 };
+		fz_assert(*line == '{' && json_value(&j) && j.p == nl,
+			  "line at byte %zu is not one JSON object: %.60s", (size_t)(line - text), line);
+	}
+}
+
 /* ---- CSV ---- */
 
 /* Fields of one record starting at *p (quotes per RFC 4180); *p moves past its line end. */
@@ -590,7 +605,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&o, 0, sizeof(o));
 	fz_bytes(&in, pin_path, sizeof(pin_path) - 1); /* any bytes, NUL-terminated */
 	o.pin_path = pin_path[0] ? pin_path : XDPFLOW_DEFAULT_PIN_PATH;
-	o.format = (enum reader_format)(sel & 3);
+	o.format = (views & 0x10) ? FORMAT_NDJSON : (enum reader_format)(sel & 3);
 	o.sort = (enum reader_sort)((sel >> 2) % 3);
 	o.top = (sel & 0x10) ? 1 + fz_u8(&in) % 8 : 0;
 	o.prometheus_flows = o.format == FORMAT_PROMETHEUS && (sel & 0x20);
@@ -633,9 +648,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_csv(text, len);
 		else if (o.format == FORMAT_PROMETHEUS)
 			check_prom(text, len);
+		else if (o.format == FORMAT_NDJSON)
+			check_ndjson(text, len);
 		/* The values, one round only: against the sink's records (every flow printed
 		 * once: no --top) and, for CSV and Prometheus, against the JSON of the same read. */
-		if (!watch && o.format != FORMAT_TABLE) {
+		if (!watch && o.format != FORMAT_TABLE && o.format != FORMAT_NDJSON) {
 			bool to_sink = with_sink && !o.top && o.views[VIEW_FLOWS] &&
 				       (o.format != FORMAT_PROMETHEUS || o.prometheus_flows);
 			size_t jlen = 0;

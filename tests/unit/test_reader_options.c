@@ -71,6 +71,9 @@ static void test_values(void)
 	tl_expect(&c, o.prometheus_flows, "--prometheus-flows");
 	tl_expect_u64(&c, "verbose", o.verbose, 2);
 	tl_expect_u64(&c, "watch max", o.watch_s, 86400);
+	ret = parse(&o, err, "--format", "ndjson", NULL);
+	tl_expect(&c, ret == 0 && o.format == FORMAT_NDJSON, "--format ndjson: status %d (%s)", ret,
+		  err);
 	ret = parse(&o, err, "--sort", "rate", "--watch", "2", NULL);
 	tl_expect(&c, ret == 0 && o.sort == SORT_RATE, "--sort rate with --watch: status %d (%s)",
 		  ret, err);
