@@ -180,6 +180,20 @@ static int drain_main(struct report *r, const struct reader_opts *o, struct outp
 	return drain_deliver(r, o, out);
 }
 
+/* Views asked for that the Prometheus format leaves out without their option: said, not silent. */
+static void note_unprinted_views(const struct reader_opts *o)
+{
+	if (o->format != FORMAT_PROMETHEUS || !o->views_given)
+		return;
+	if (o->views[VIEW_SOURCES] && !o->prometheus_sources)
+		say_note("--format prometheus prints the sources view only with --prometheus-sources "
+			 "(one series per source address: they grow with the number of sources)");
+	if (o->views[VIEW_FLOWS] && !o->prometheus_flows)
+		say_note("--format prometheus prints the flows view only with --prometheus-flows (one "
+			 "series per flow); without it, only the flow table's fill "
+			 "(xdpflow_flow_table_entries, xdpflow_flow_table_capacity)");
+}
+
 int main(int argc, char **argv)
 {
 	static char outbuf[1 << 16];
@@ -210,6 +224,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	say_init(READER_NAME, o.verbose);
+	note_unprinted_views(&o);
 	out.nothing_drained = o.drain ? "; nothing was drained" : "";
 	/* An interface that does not exist is a thing named that is not there: exit 1. */
 	if (resolve_interfaces(&o, &filter))

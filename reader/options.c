@@ -202,6 +202,9 @@ static const struct cl_option options[] = {
 	STORED("prometheus-flows", 0, NULL, SECTION_OPTIONS, CL_TRUE, prometheus_flows,
 	    "with --format prometheus: one series per flow as well\n"
 	    "(one per flow and counter: mind the cardinality)"),
+	STORED("prometheus-sources", 0, NULL, SECTION_OPTIONS, CL_TRUE, prometheus_sources,
+	    "with --format prometheus: one series per source address as\n"
+	    "well (they grow with the number of sources)"),
 	STORED("verbose", 'v', NULL, SECTION_OPTIONS, CL_COUNT, verbose,
 	    "say what is read and how long it took, on stderr, and show\n"
 	    "libbpf's log (-vv: debug)"),
@@ -354,6 +357,8 @@ static int check_combination(const struct reader_opts *o, char *err, size_t errl
 				"two reads");
 	if (o->prometheus_flows && o->format != FORMAT_PROMETHEUS)
 		return cl_error(err, errlen, "--prometheus-flows needs --format prometheus");
+	if (o->prometheus_sources && o->format != FORMAT_PROMETHEUS)
+		return cl_error(err, errlen, "--prometheus-sources needs --format prometheus");
 	if (!o->pin_path[0])
 		return cl_error(err, errlen, "--pin-path: empty folder name");
 	if (!o->state_dir[0])

@@ -313,7 +313,7 @@ test_json_keys() {
 
 test_prometheus_series() {
 	local diff
-	R --format prometheus --prometheus-flows | python3 -c '
+	R --format prometheus --prometheus-flows --prometheus-sources | python3 -c '
 import re, sys
 groups = {"interface": "totals", "non": "totals", "malformed": "totals", "unrecorded": "totals",
           "flow_table": "totals", "source": "sources", "flow": "flows", "packets": "protocols",
@@ -327,7 +327,7 @@ for line in sys.stdin:
     group = groups.get(part.split("_")[0]) if not part.startswith("flow_table") else "totals"
     print("%s|%s" % (group, name))
     for label in re.findall(r"([a-z_]+)=\"", m.group(2) or ""):
-        if label not in ("interface", "ifindex"):
+        if label not in ("device", "ifindex"):
             print("%s|%s" % (group, label))
 ' | sort -u >"$T/prom-tool"
 	page_list "$MAN/xdpflow-reader.8.scd" "PROMETHEUS SERIES" | sort -u >"$T/prom-page"
@@ -339,10 +339,10 @@ for line in sys.stdin:
 		xf_fail "prometheus series: xdpflow-reader(8)'s PROMETHEUS SERIES" "('<' printed, not listed; '>' listed, not printed): $(echo "$diff" | grep '^[<>]' | tr '\n' ' ')"
 	fi
 	# Every series carries the interface's name and index, as the page says.
-	if R --format prometheus | grep '^xdpflow_' | grep -v '^xdpflow_flow_table_' | grep -qv 'interface="[^"]*",ifindex="[0-9]*"'; then
-		xf_fail "prometheus series: labels" "a series without interface and ifindex labels"
+	if R --format prometheus | grep '^xdpflow_' | grep -v '^xdpflow_flow_table_' | grep -qv 'device="[^"]*",ifindex="[0-9]*"'; then
+		xf_fail "prometheus series: labels" "a series without device and ifindex labels"
 	else
-		xf_pass "prometheus series: every series but the two gauges has interface and ifindex labels"
+		xf_pass "prometheus series: every series but the two gauges has device and ifindex labels"
 	fi
 }
 

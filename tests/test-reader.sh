@@ -479,7 +479,8 @@ def parse_prom(path):
     return samples, types
 
 def cmd_check_prom(args):
-    path, with_flows, truths = args[0], args[1] == "flows", args[2:]
+    path, series, truths = args[0], args[1].split(","), args[2:]
+    with_flows, with_sources = "flows" in series, "sources" in series
     exp, names, pnames = expected(truths), ifname_map(), proto_names()
     samples, types = parse_prom(path)
     c = Checker()
@@ -501,7 +502,7 @@ def cmd_check_prom(args):
         hits = index[(name, keys)].get(tuple(want[k] for k in keys), [])
         return hits[0] if len(hits) == 1 else ("%d samples" % len(hits))
     for ifindex, i in exp["ifaces"].items():
-        lab = dict(interface=names[ifindex], ifindex=str(ifindex))
+        lab = dict(device=names[ifindex], ifindex=str(ifindex))
         c.eq("interface_packets %d" % ifindex, one("xdpflow_interface_packets_total", **lab), i["packets"])
         c.eq("interface_bytes %d" % ifindex, one("xdpflow_interface_bytes_total", **lab), i["bytes"])
         c.eq("non_ip %d" % ifindex, one("xdpflow_non_ip_packets_total", **lab), i["non_ip"])
@@ -509,11 +510,12 @@ def cmd_check_prom(args):
         c.eq("unrecorded %d" % ifindex, one("xdpflow_unrecorded_packets_total", **lab), 0)
     c.eq("protocol series", len(by.get("xdpflow_packets_total", [])), len(exp["protos"]))
     for (ifindex, fam, proto), (pk, byt) in exp["protos"].items():
-        lab = dict(interface=names[ifindex], family="ipv%d" % fam, protocol=pnames.get(proto, str(proto)))
+        lab = dict(device=names[ifindex], family="ipv%d" % fam, protocol=pnames.get(proto, str(proto)))
         c.eq("packets %s" % lab, one("xdpflow_packets_total", **lab), pk)
         c.eq("bytes %s" % lab, one("xdpflow_bytes_total", **lab), byt)
-    c.eq("source series", len(by.get("xdpflow_source_packets_total", [])), len(exp["sources"]))
-    for (ifindex, fam, addr), s in exp["sources"].items():
+    c.eq("source series", len(by.get("xdpflow_source_packets_total", [])),
+         len(exp["sources"]) if with_sources else 0)
+    for (ifindex, fam, addr), s in (exp["sources"] if with_sources else {}).items():
         c.eq("source %s" % addr, one("xdpflow_source_bytes_total", ifindex=str(ifindex), address=addr), s["bytes"])
     c.eq("capacity", one("xdpflow_flow_table_capacity"), 5000)
     if with_flows:
@@ -913,6 +915,22 @@ test_prometheus() {
 	fi
 	check "prometheus: --prometheus-flows adds one series per flow" \
 		truth check-prom "$T/flows.prom" flows "${M[@]}"
+	run_ok "prometheus sources" "$T/sources.prom" -p "$P" --format prometheus --prometheus-sources || return
+	check "prometheus: --prometheus-sources adds one series per source; interfaces labelled device (node_exporter's name)" \
+		truth check-prom "$T/sources.prom" sources "${M[@]}"
+	# The sources or flows view named without its option: said on stderr, not silent.
+	R -p "$P" --format prometheus sources flows >"$T/views.prom" 2>"$T/err"
+	if [ $? -eq 0 ] && grep -q "prints the sources view only with --prometheus-sources" "$T/err" &&
+		grep -q "prints the flows view only with --prometheus-flows" "$T/err" &&
+		! grep -q "^xdpflow_\(source\|flow\)_\(packets\|bytes\)" "$T/views.prom" &&
+		grep -q "^xdpflow_flow_table_capacity " "$T/views.prom"; then
+		xf_pass "prometheus: sources and flows named without --prometheus-sources/--prometheus-flows: a note for each on stderr, no such series"
+	else
+		xf_fail "prometheus: sources and flows named without their options: notes on stderr" "$(cat "$T/err")"
+	fi
+	R -p "$P" --format prometheus totals >/dev/null 2>"$T/err" && [ ! -s "$T/err" ] &&
+		xf_pass "prometheus: no note when no such view is named" ||
+		xf_fail "prometheus: no note when no such view is named" "$(cat "$T/err")"
 }
 
 test_table() {

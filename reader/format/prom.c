@@ -81,11 +81,15 @@ static void family_header(FILE *f, const struct family_desc *d)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, d->type);
 }
 
-/* name{interface="eth0",ifindex="2" ... the caller adds labels and closes with '}'. */
+/*
+ * name{device="eth0",ifindex="2" ... the caller adds labels and closes with
+ * '}'.  device, as node_exporter's node_network_* series name the interface,
+ * so the two join on it.
+ */
 static void sample_start(FILE *f, const struct family_desc *d, __u32 ifindex)
 {
 	put_str(f, d->name);
-	put_str(f, "{interface=\"");
+	put_str(f, "{device=\"");
 	put_prom_label(f, ifname_of(ifindex));
 	put_str(f, "\",ifindex=\"");
 	put_u64(f, ifindex);

@@ -367,7 +367,9 @@ static int collect(struct report *r, const struct snapshot_tables *t, struct sna
 	int err = 0;
 
 	memset(c, 0, sizeof(*c));
-	c->want_sources = o->views[VIEW_SOURCES];
+	/* Prometheus: per-source and per-flow series only when asked (cardinality). */
+	c->want_sources = o->views[VIEW_SOURCES] &&
+			  (o->format != FORMAT_PROMETHEUS || o->prometheus_sources);
 	c->want_flows = o->views[VIEW_FLOWS] &&
 			(o->format != FORMAT_PROMETHEUS || o->prometheus_flows);
 	c->stream = c->want_flows && !o->top && o->sort == SORT_NONE;

@@ -549,8 +549,13 @@ static void check_values(const char *text, size_t len, const struct reader_opts 
 		return;
 	printed_pairs(json, json_len, FORMAT_JSON, &ref);
 	for (v = 0; v < PV_COUNT; v++)
-		if (v != PV_FLOWS || o->format != FORMAT_PROMETHEUS || o->prometheus_flows)
+		if (o->format != FORMAT_PROMETHEUS ||
+		    (v == PV_FLOWS ? o->prometheus_flows :
+		     v == PV_SOURCES ? o->prometheus_sources : true))
 			same_pairs(got.v[v], got.n[v], ref.v[v], ref.n[v], what[v]);
+		else
+			fz_assert(!got.n[v], "%s: %zu Prometheus series without their option", what[v],
+				  got.n[v]);
 }
 
 /* The same read again, as JSON (the reference of check_values); NULL if it failed. */
@@ -609,6 +614,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.sort = (enum reader_sort)((sel >> 2) % 3);
 	o.top = (sel & 0x10) ? 1 + fz_u8(&in) % 8 : 0;
 	o.prometheus_flows = o.format == FORMAT_PROMETHEUS && (sel & 0x20);
+	o.prometheus_sources = o.format == FORMAT_PROMETHEUS && (views & 0x20);
 	o.watch_s = watch ? 1 : 0;
 	for (i = 0; i < VIEW_COUNT; i++)
 		o.views[i] = views & (1u << i);

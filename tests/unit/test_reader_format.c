@@ -210,7 +210,7 @@ static void test_rows(void)
 	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), emit_prometheus.list_begin(&ec, VIEW_PROTOCOLS),
 		    emit_prometheus.protocol(&ec, &p), emit_prometheus.list_end(&ec, VIEW_PROTOCOLS)));
 	tl_expect(&c, strstr(s, "# TYPE xdpflow_packets_total counter\n") != NULL, "TYPE line");
-	tl_expect(&c, strstr(s, "xdpflow_packets_total{interface=\"\",ifindex=\"2147483632\","
+	tl_expect(&c, strstr(s, "xdpflow_packets_total{device=\"\",ifindex=\"2147483632\","
 				"family=\"ipv6\",protocol=\"ipv6-icmp\"} 4\n") != NULL,
 		  "packets sample in %s", s);
 	tl_expect(&c, strstr(s, "# TYPE xdpflow_bytes_total counter\nxdpflow_bytes_total{") != NULL,

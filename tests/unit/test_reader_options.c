@@ -109,6 +109,8 @@ static const struct bad_case bad_cases[] = {
 	{ "format_case", { "--format", "JSON" }, "--format JSON" },
 	{ "sort_time", { "--sort", "time" }, "--sort time" },
 	{ "sort_rate_once", { "--sort", "rate" }, "--sort rate needs --watch" },
+	{ "prometheus_sources_json", { "--prometheus-sources", "--format", "json" },
+	  "--prometheus-sources needs --format prometheus" },
 	{ "watch_zero", { "--watch", "0" }, "--watch 0" },
 	{ "watch_fraction", { "--watch", "1.5" }, "--watch 1.5" },
 	{ "watch_negative", { "--watch", "-1" }, "--watch -1" },
