@@ -53,7 +53,7 @@ static void print_heading(const struct iface *ifc, const struct attach_result *r
 	char when[32];
 	time_t wall = time(NULL);
 
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&wall));
 	/* On a terminal redraw in place, like top; into a file or pipe, append. */
 	if (isatty(STDOUT_FILENO))
 		printf("\033[H\033[2J");

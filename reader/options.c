@@ -205,6 +205,9 @@ static const struct cl_option options[] = {
 	STORED("prometheus-sources", 0, NULL, SECTION_OPTIONS, CL_TRUE, prometheus_sources,
 	    "with --format prometheus: one series per source address as\n"
 	    "well (they grow with the number of sources)"),
+	STORED("utc", 0, NULL, SECTION_OPTIONS, CL_TRUE, utc,
+	    "tables show times in UTC (default: local time, the zone\n"
+	    "named); JSON, JSON Lines and CSV are always UTC"),
 	STORED("verbose", 'v', NULL, SECTION_OPTIONS, CL_COUNT, verbose,
 	    "say what is read and how long it took, on stderr, and show\n"
 	    "libbpf's log (-vv: debug)"),

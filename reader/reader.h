@@ -58,6 +58,7 @@ struct reader_opts {
 	bool views[VIEW_COUNT];
 	bool prometheus_flows; /* per-flow series in the Prometheus format */
 	bool prometheus_sources; /* per-source series in the Prometheus format */
+	bool utc; /* tables show times in UTC, not local time */
 	bool views_given; /* VIEWs named on the command line */
 	bool print; /* some view goes to the output (stdout or --output) */
 	/* Export (docs/EXPORT.md). */

@@ -38,7 +38,7 @@ now() { date +%s.%N; }
 cat >"$T/truth.py" <<'PY'
 """Ground truth for test-reader.sh: builds frames, knows what each must count, checks the reader."""
 import csv, io, json, re, struct, sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 # The totals name each class's whole-frame bytes; IP frames' are ip_frame_bytes, as a flow's
 # ip_bytes means IP-layer octets (issue 14 section 5.1: one name, one meaning).
@@ -420,6 +420,27 @@ def cmd_check_ndjson_drains(args):
     c.done()
     print("%d lines, %d packets" % (len(recs), fed))
 
+def cmd_check_table_times(args):
+    """Flow times in a table: each flow's first and last seen of the JSON, shifted to the zone
+    (minutes east of UTC), as the time of day when on the read's day, else with the date; the
+    zone named in the FIRST and LAST headers."""
+    table, doc, east, zone = open(args[0]).read(), json.load(open(args[1])), int(args[2]), args[3]
+    c = Checker()
+    shift = timedelta(minutes=east)
+    read_day = (datetime.fromtimestamp(parse_time(doc["time"]), timezone.utc) + shift).date()
+    c.ok("headers do not name the zone %s" % zone,
+         re.search(r"FIRST \(%s\) +LAST \(%s\)" % (zone, zone), table) is not None)
+    seen = 0
+    for f in doc["flows"]:
+        for key in ("first_seen", "last_seen"):
+            t = datetime.fromtimestamp(parse_time(f[key]), timezone.utc) + shift
+            want = t.strftime("%H:%M:%S.") + "%03d" % (t.microsecond // 1000) if t.date() == read_day \
+                else t.strftime("%Y-%m-%d %H:%M:%S")
+            c.ok("%s %s: '%s' not in the table" % (flow_key(f), key, want), "  " + want in table)
+            seen += 1
+    c.ok("no flow times to compare", seen > 0)
+    c.done()
+
 def cmd_check_csv(args):
     exp, names = expected(args[1:]), ifname_map()
     sections, header = {}, None
@@ -671,7 +692,11 @@ def cmd_check_watch_table(args):
     moved_p = moved_b = 0.0
     prev = None
     for i, f in enumerate(frames):
-        t = parse_time(f.split(",", 1)[0])
+        m = re.match(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC,", f)
+        c.ok("frame %d: no 'YYYY-MM-DD HH:MM:SS.mmm UTC' (--utc) time: %.40s" % (i, f), m)
+        if c.bad:
+            break
+        t = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc).timestamp()
         head = [l for l in f.splitlines() if l.startswith("INTERFACE ")]
         c.ok("frame %d: header %s" % (i, head), len(head) == 1 and head[0].split()[-2:] == ["PKTS/S", "BITS/S"])
         rows = [re.split(r"\s{2,}", l) for l in f.splitlines() if l.startswith("rb0 ")]
@@ -955,6 +980,18 @@ for block in open(sys.argv[1]).read().strip().split("\n\n"):
 		grep -Eq "^rb0 +IPv4 +253 " "$T/all.table"
 }
 
+test_table_times() {
+	run_ok "table times: json" "$T/times.json" -p "$P" --format json flows || return
+	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P" flows >"$T/times.local" 2>"$T/err" ||
+		{ xf_fail "table times: local" "$(cat "$T/err")"; return; }
+	check "table: flow times in local time (TZ=IST-5:30), the zone in the headers, the date when not the read's day" \
+		truth check-table-times "$T/times.local" "$T/times.json" 330 IST
+	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P" --utc flows >"$T/times.utc" 2>"$T/err" ||
+		{ xf_fail "table times: --utc" "$(cat "$T/err")"; return; }
+	check "table: --utc shows flow times in UTC whatever TZ says" \
+		truth check-table-times "$T/times.utc" "$T/times.json" 0 UTC
+}
+
 test_top_sort() {
 	run_ok "top" "$T/top.json" -p "$P" --format json --top 3 --sort bytes flows || return
 	check "--top 3 --sort bytes: the three flows with the most bytes, largest first" \
@@ -1113,7 +1150,7 @@ test_watch() {
 		xf_fail "--watch table: rate columns, no screen clearing when not a terminal" "exit $rc"
 	# The same frames again while a table is watched: its rates are bits and packets per second.
 	(sleep 1.5 && feed --pin-path "$P4" --frames "$T/w1.frames" >/dev/null) &
-	xf_in "$NS" timeout --preserve-status -s INT 4.5 "$READER" -p "$P4" --watch 1 totals \
+	xf_in "$NS" timeout --preserve-status -s INT 4.5 "$READER" -p "$P4" --watch 1 --utc totals \
 		>"$T/watch.table" 2>"$T/err"
 	wait
 	check "--watch table: BITS/S in bit/s, Kbit/s, Mbit/s (SI, as iftop and nload) and PKTS/S; x seconds between frames = what was fed" \
@@ -1268,6 +1305,7 @@ test_ndjson
 test_csv
 test_prometheus
 test_table
+test_table_times
 test_top_sort
 test_interface
 test_other_slot

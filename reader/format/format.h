@@ -130,6 +130,17 @@ const char *human_bits(double bytes_per_s, char *buf);
 /* Packets per second: "0.5", "35.0", "1480952" (one decimal below 100); buf of 24. */
 const char *human_pps(double v, char *buf);
 
+/*
+ * A time for people, in local time or UTC: "HH:MM:SS.mmm" on the day of
+ * ref_ns (the read), else "YYYY-MM-DD HH:MM:SS" (a date without it would
+ * mislead); buf of 24.  NULL if the time cannot be shown.
+ */
+const char *human_time(int64_t wall_ns, int64_t ref_ns, bool utc, char *buf);
+/* "YYYY-MM-DD HH:MM:SS.mmm ZONE" of wall_ns, local or UTC; buf of 48. */
+const char *human_stamp(int64_t wall_ns, bool utc, char *buf);
+/* The zone's abbreviation at wall_ns ("UTC", "CET"); buf of 16. */
+const char *zone_name(int64_t wall_ns, bool utc, char *buf);
+
 /* "SA" style TCP flags as tcpdump shows them, in the order FSRPAUEC; buf of 9. */
 const char *tcp_flags_str(__u32 flags, char *buf);
 

@@ -11,6 +11,7 @@
 #define W_BYTES 10
 #define W_PPS 9
 #define W_BPS 12
+#define W_TIME 19 /* "YYYY-MM-DD HH:MM:SS"; "HH:MM:SS.mmm" on the read's day */
 
 struct col {
 	const char *title;
@@ -126,7 +127,7 @@ static void rate_cells(const struct emit_ctx *ec, const struct rate *r, const ch
 
 static void table_begin(struct emit_ctx *ec)
 {
-	char t[32];
+	char t[48];
 
 	ec->first_section = true;
 	if (ec->drain_id) {
@@ -136,7 +137,7 @@ static void table_begin(struct emit_ctx *ec)
 		ec->first_section = false;
 	}
 	if (ec->opts->watch_s) {
-		format_utc_ms(ec->read_wall_ns, t);
+		human_stamp(ec->read_wall_ns, ec->opts->utc, t);
 		fprintf(ec->out, "xdpflow at %s, %s, every %lu s (Ctrl-C to stop)\n", t,
 			ec->opts->pin_path, ec->opts->watch_s);
 		ec->first_section = false;
@@ -194,7 +195,9 @@ static void table_totals(struct emit_ctx *ec, const struct totals_view *t)
 
 static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
 {
+	static char first[32], last[32]; /* titles outlive the call: the layout keeps them */
 	int addr_w = ec->has_ipv6 ? 39 : 15;
+	char zone[16];
 
 	layout.n = 0;
 	rows_in_section = 0;
@@ -225,8 +228,11 @@ static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
 	add_col("BYTES", W_BYTES, false);
 	if (view == VIEW_FLOWS) {
 		add_col("FLAGS", 8, true);
-		add_col("FIRST (UTC)", 12, true);
-		add_col("LAST (UTC)", 12, true);
+		zone_name(ec->read_wall_ns, ec->opts->utc, zone);
+		snprintf(first, sizeof(first), "FIRST (%s)", zone);
+		snprintf(last, sizeof(last), "LAST (%s)", zone);
+		add_col(first, W_TIME, true);
+		add_col(last, W_TIME, true);
 	}
 	if (ec->rates)
 		rate_cols();
@@ -280,23 +286,21 @@ static void table_source(struct emit_ctx *ec, const struct source_row *r)
 	print_row(ec->out, vals);
 }
 
-/* Time of day only: the date is rarely news in a live table. */
+/* The time of day on the read's day, with the date on any other (local time unless --utc). */
 static const char *time_cell(const struct emit_ctx *ec, __u64 jiffies, char *buf)
 {
-	char full[32];
+	int64_t ns;
 
-	if (!flow_time_str(ec->clock, jiffies, full))
+	if (!ec->clock->valid || (ns = flow_clock_wall_ns(ec->clock, jiffies)) < 0)
 		return "-";
-	memcpy(buf, full + 11, 12); /* HH:MM:SS.mmm */
-	buf[12] = '\0';
-	return buf;
+	return human_time(ns, ec->read_wall_ns, ec->opts->utc, buf) ?: "-";
 }
 
 static void table_flow(struct emit_ctx *ec, const struct flow_row *r)
 {
 	const struct xdpflow_flow_key *k = &r->f.key;
 	char ifb[16], pb[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sp[8], dp[12];
-	char p[24], b[16], fl[12], t1[16], t2[16], pps[24], bps[24];
+	char p[24], b[16], fl[12], t1[24], t2[24], pps[24], bps[24];
 	const char *vals[MAX_COLS];
 	__u16 dport = ntohs(k->dport);
 	int n = 0;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "format/format.h"
 
 const struct emitter *emitter_for(enum reader_format format)
@@ -245,6 +246,55 @@ const char *tcp_flags_str(__u32 flags, char *buf)
 	if (p == buf)
 		*p++ = '-';
 	*p = '\0';
+	return buf;
+}
+
+static bool broken_down(int64_t wall_ns, bool utc, struct tm *tm)
+{
+	time_t sec = (time_t)(wall_ns / 1000000000 - (wall_ns % 1000000000 < 0));
+
+	return utc ? gmtime_r(&sec, tm) != NULL : localtime_r(&sec, tm) != NULL;
+}
+
+const char *human_time(int64_t wall_ns, int64_t ref_ns, bool utc, char *buf)
+{
+	struct tm tm, ref;
+	int ms = (int)((wall_ns / 1000000) % 1000);
+
+	if (wall_ns < 0 || !broken_down(wall_ns, utc, &tm) || !broken_down(ref_ns, utc, &ref))
+		return NULL;
+	if (tm.tm_year == ref.tm_year && tm.tm_yday == ref.tm_yday) {
+		strftime(buf, 24, "%H:%M:%S", &tm);
+		snprintf(buf + 8, 16, ".%03d", ms);
+	} else if (!strftime(buf, 24, "%Y-%m-%d %H:%M:%S", &tm)) {
+		return NULL;
+	}
+	return buf;
+}
+
+const char *human_stamp(int64_t wall_ns, bool utc, char *buf)
+{
+	char zone[16];
+	struct tm tm;
+
+	if (wall_ns < 0 || !broken_down(wall_ns, utc, &tm) ||
+	    strftime(buf, 48, "%Y-%m-%d %H:%M:%S", &tm) != 19) {
+		strcpy(buf, "-");
+		return buf;
+	}
+	snprintf(buf + 19, 29, ".%03d %s", (int)(wall_ns / 1000000 % 1000),
+		 zone_name(wall_ns, utc, zone));
+	return buf;
+}
+
+const char *zone_name(int64_t wall_ns, bool utc, char *buf)
+{
+	struct tm tm;
+
+	if (utc)
+		return strcpy(buf, "UTC"); /* gmtime's %Z says GMT */
+	if (!broken_down(wall_ns, utc, &tm) || !strftime(buf, 16, "%Z", &tm))
+		strcpy(buf, utc ? "UTC" : "local");
 	return buf;
 }
 

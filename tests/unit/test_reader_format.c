@@ -2,6 +2,7 @@
 /* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
 // links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/format/names.c reader/options.c reader/view/rates.c
 #include "testlib.h"
+#include <stdlib.h>
 #include <time.h>
 #include "format/format.h"
 #include "view/rates.h"
@@ -221,13 +222,16 @@ static void test_rows(void)
 
 	tl_begin(&c, "format_table_flow_row");
 	o.format = FORMAT_TABLE;
-	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), emit_table.list_begin(&ec, VIEW_FLOWS),
+	o.utc = true; /* read on the flow's day: its times of day, in UTC */
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk),
+		    ec.read_wall_ns = flow_clock_wall_ns(&clk, r.f.c.last_seen),
+		    emit_table.list_begin(&ec, VIEW_FLOWS),
 		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
 	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO ") == s, "title and header: %s", s);
 	tl_expect(&c, strstr(s, "lo         icmp       10.0.0.1             -  10.0.0.2") != NULL,
 		  "row start: %s", s);
 	tl_expect(&c, strstr(s, "  8/0  ") && strstr(s, "   3  ") && strstr(s, "294 B") &&
-			      strstr(s, "16:39:00.116  16:39:00.120\n"),
+			      strstr(s, "  16:39:00.116  ") && strstr(s, "  16:39:00.120\n"),
 		  "type/code, packets, bytes, times: %s", s);
 	free(s);
 	tl_end(&c, NULL);
@@ -284,6 +288,52 @@ static void test_rates_across_reset(void)
 	tl_end(&c, NULL);
 }
 
+/*
+ * Times for people: the time of day on the read's day, else the date too;
+ * local time (TZ) unless utc; the zone named.  Expectations computed by
+ * hand for 1764500000 s = 2025-11-30 10:53:20 UTC, 16:23:20 at UTC+5:30.
+ */
+static void test_human_times(void)
+{
+	const int64_t s = 1000000000, ref = 1764500000 * s + s / 2;
+	static const struct {
+		int64_t t;
+		bool utc;
+		const char *want;
+	} cases[] = {
+		{ 1764500000 * s + 123000000, true, "10:53:20.123" },
+		{ 1764500000 * s + 123000000, false, "16:23:20.123" },
+		{ 1764413600 * s, true, "2025-11-29 10:53:20" },
+		{ 1764413600 * s, false, "2025-11-29 16:23:20" },
+		/* The same instant is still the read's day in UTC, the next day at +5:30. */
+		{ 1764544000 * s, true, "23:06:40.000" },
+		{ 1764544000 * s, false, "2025-12-01 04:36:40" },
+	};
+	struct tl_check c;
+	char buf[48];
+	const char *got;
+	size_t i;
+
+	tl_begin(&c, "format_human_times_local_utc_date");
+	setenv("TZ", "IST-5:30", 1);
+	tzset();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = human_time(cases[i].t, ref, cases[i].utc, buf);
+		tl_expect(&c, got && !strcmp(got, cases[i].want), "%lld %s: '%s', expected '%s'",
+			  (long long)(cases[i].t / s), cases[i].utc ? "utc" : "local", got ? got : "(null)",
+			  cases[i].want);
+	}
+	human_stamp(1764500000 * s + 123000000, false, buf);
+	tl_expect(&c, !strcmp(buf, "2025-11-30 16:23:20.123 IST"), "local stamp '%s'", buf);
+	human_stamp(1764500000 * s + 123000000, true, buf);
+	tl_expect(&c, !strcmp(buf, "2025-11-30 10:53:20.123 UTC"), "utc stamp '%s'", buf);
+	tl_expect(&c, !strcmp(zone_name(ref, false, buf), "IST"), "zone '%s'", buf);
+	tl_expect(&c, human_time(-1, ref, true, buf) == NULL, "a time before 1970 shown");
+	unsetenv("TZ");
+	tzset();
+	tl_end(&c, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -293,5 +343,6 @@ int main(int argc, char **argv)
 	test_addresses_flags_names();
 	test_rows();
 	test_rates_across_reset();
+	test_human_times();
 	return tl_summary();
 }
