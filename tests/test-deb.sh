@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Tests of the Debian package: make deb in a clean clone of the current commit, the files and fields of the packages, lintian, the version, the packaged tools counting, and the prerm.
+# Tests of the Debian package: make deb in a clean clone of the current commit, the files and fields of the packages, lintian, the version, the packaged tools counting, the prerm, and install/upgrade/remove/purge with dpkg in a Debian 12 guest.
 #
 # The package is built from a git clone of HEAD (uncommitted changes are not in it) in a
 # folder of its own, whose parent must hold nothing else afterwards. What the package must
@@ -8,6 +8,9 @@
 # tools run from the unpacked package (dpkg-deb -x), not installed: the loader finds the
 # unpacked object from its own folder, counts frames sent into a veth exactly (ground truth
 # from tests/lib.sh), and the package's prerm is run as dpkg would run it on removal.
+# Then, in a guest of the VM tier (tests/vm/guest-deb.sh, started as soon as the packages
+# are built and run while the host checks do), dpkg installs a previous build of the same
+# commit on a throwaway root, upgrades it to this one while attached, removes and purges it.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -31,6 +34,25 @@ fi
 VERSION=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -SVersion)
 DEB=$SRC/build/xdpflow_${VERSION}_$ARCH.deb
 DBGSYM=$SRC/build/xdpflow-dbgsym_${VERSION}_$ARCH.deb
+
+# The part that runs the tools (as root) and the VM part at the end need these.
+can_run=1
+for c in ip nsenter python3 unshare "$XF_BUILD/tools/sendframes"; do
+	command -v "$c" >/dev/null || can_run=0
+done
+[ "$(id -u)" = 0 ] || can_run=0
+VM=${XDPFLOW_DEB_VM:-1}
+((can_run)) || VM=0
+# The VM part's previous build builds meanwhile, in a clone of its own: this commit with the
+# version of debian/changelog's first entry lowered to VERSION~prev1.
+PREV=${VERSION}~prev1
+if [ "$VM" != 0 ]; then
+	mkdir "$T/prev"
+	{ git clone -q --no-checkout "$XF_ROOT" "$T/prev/xdpflow" && git -C "$T/prev/xdpflow" checkout -q "$head" &&
+		sed -i "1s/^xdpflow ($VERSION)/xdpflow ($PREV)/" "$T/prev/xdpflow/debian/changelog" &&
+		make -C "$T/prev/xdpflow" --no-print-directory deb; } >"$T/build-prev.log" 2>&1 &
+	prev_pid=$!
+fi
 start=$SECONDS
 if make -C "$SRC" --no-print-directory deb >"$T/build.log" 2>&1; then
 	xf_pass "make deb in a clean clone builds ($((SECONDS - start)) s)"
@@ -59,6 +81,30 @@ fi
 if [ ! -f "$DEB" ]; then
 	xf_summary
 	exit 1
+fi
+
+# --- the VM part starts now and runs while the host checks below do (its report is at the
+# end): install, upgrade while attached, remove and purge with dpkg on a throwaway root of a
+# Debian 12 guest (tests/vm/guest-deb.sh under tests/vm/run-vm.sh), from the previous build
+# to this one. The guest sees only the project read-write: the packages go there.
+kernel=${XDPFLOW_VM_KERNEL:-6.1}
+vm_pid=
+if [ "$VM" != 0 ]; then
+	if ! wait "$prev_pid" || [ ! -f "$T/prev/xdpflow/build/xdpflow_${PREV}_$ARCH.deb" ]; then
+		xf_fail "make deb of the previous build ($PREV)" "$(grep -m1 -iE 'error|unmet' "$T/build-prev.log" || tail -n 1 "$T/build-prev.log")"
+	else
+		mkdir -p "$XF_ROOT/build/vm"
+		VMDIR=$(mktemp -d "$XF_ROOT/build/vm/deb.XXXXXX")
+		xf_on_exit "rm -rf '$VMDIR'"
+		cp "$DEB" "$T/prev/xdpflow/build/xdpflow_${PREV}_$ARCH.deb" "$VMDIR/"
+		"$XF_ROOT/tests/vm/guest-deb.sh" --dpkg-db "$VMDIR/dpkg-db.tar"
+		vm_start=$SECONDS
+		"$XF_ROOT/tests/vm/run-vm.sh" --timeout 900 --kernel "$kernel" "$XF_ROOT/tests/vm/guest-deb.sh" \
+			"$VMDIR/xdpflow_${PREV}_$ARCH.deb" "$VMDIR/xdpflow_${VERSION}_$ARCH.deb" "$VMDIR/dpkg-db.tar" >"$T/vm.out" 2>&1 &
+		vm_pid=$!
+		# run-vm.sh stops qemu on SIGTERM.
+		xf_on_exit "kill $vm_pid; wait $vm_pid"
+	fi
 fi
 
 # --- the files of the package: exactly these (a regex each), with these modes
@@ -189,6 +235,14 @@ else
 	xf_fail "the packaged loader's default object folder" "$("$ROOT/usr/sbin/xdpflow-loader" attach --help | grep -A2 -- --obj | tr -s ' \n' ' ')"
 fi
 
+# --- apt resolves the package's dependencies (simulated: apt-get install as README says; the
+# VM part below installs with dpkg, since apt takes a minute under tcg)
+if apt-get -s install "$DEB" >"$T/apt.out" 2>&1 && grep -q "^Inst xdpflow ($VERSION " "$T/apt.out"; then
+	xf_pass "apt-get install ./xdpflow_${VERSION}_$ARCH.deb resolves its dependencies (apt-get -s: $(grep -c '^Inst ' "$T/apt.out") to install)"
+else
+	xf_fail "apt-get install ./xdpflow_${VERSION}_$ARCH.deb resolves" "$(grep -E '^(E|W): |^ [a-z]' "$T/apt.out" | head -n 3 | tr '\n' ' ')"
+fi
+
 # --- lintian: no error or warning but those overridden, each override with its reason
 lintian -I --fail-on error,warning "$SRC/build/xdpflow_${VERSION}_$ARCH.changes" >"$T/lintian.out" 2>&1
 rc=$?
@@ -208,13 +262,11 @@ for f in "$SRC"/debian/*lintian-overrides "$SRC"/debian/source/lintian-overrides
 done
 
 # --- the packaged tools count; the prerm keeps what runs and says so; nothing else touches bpffs
-for c in ip nsenter python3 unshare "$XF_BUILD/tools/sendframes"; do
-	if [ "$(id -u)" != 0 ] || ! command -v "$c" >/dev/null; then
-		xf_skip "packaged tools and prerm" "need root, ip, nsenter, python3, unshare and make tests-build"
-		xf_summary
-		exit
-	fi
-done
+if ! ((can_run)); then
+	xf_skip "packaged tools, prerm, and the VM part" "need root, ip, nsenter, python3, unshare and make tests-build"
+	xf_summary
+	exit
+fi
 xf_mount_bpffs || { xf_fail setup "cannot mount bpffs"; xf_summary; exit 1; }
 NS=xdpflow-deb-$$
 xf_netns "$NS" && xf_veth "$NS" xd0 xd1 || { xf_fail setup "cannot create namespace $NS with veth xd0/xd1"; xf_summary; exit 1; }
@@ -289,5 +341,24 @@ if [ -z "$touching" ]; then
 	xf_pass "no other maintainer script (preinst, postinst, postrm: purge) touches bpffs or detaches"
 else
 	xf_fail "no other maintainer script touches bpffs" "$touching"
+fi
+
+# --- the VM part's report (started after the build, above)
+if [ "${XDPFLOW_DEB_VM:-1}" = 0 ]; then
+	xf_skip "vm: install, upgrade, remove, purge" "XDPFLOW_DEB_VM=0"
+elif [ -n "$vm_pid" ]; then
+	wait_start=$SECONDS
+	wait "$vm_pid"
+	rc=$?
+	vm_pid=
+	sed -E "s/^(PASS|FAIL|SKIP): /\1: vm $kernel: /" "$T/vm.out" | grep -v '^[0-9]* passed, [0-9]* failed'
+	echo "# the guest run took $((SECONDS - vm_start)) s on the host; the host checks were done $((SECONDS - wait_start)) s before it"
+	p=$(grep -c '^PASS: ' "$T/vm.out") f=$(grep -c '^FAIL: ' "$T/vm.out") s=$(grep -c '^SKIP: ' "$T/vm.out")
+	XF_PASSED=$((XF_PASSED + p)) XF_FAILED=$((XF_FAILED + f)) XF_SKIPPED=$((XF_SKIPPED + s))
+	if [ $rc -eq 77 ] && [ "$s" -eq 0 ]; then
+		xf_skip "vm $kernel: install, upgrade, remove, purge" "tests/vm/run-vm.sh cannot run qemu or get the kernel here"
+	elif [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ "$f" -eq 0 ]; then
+		xf_fail "vm $kernel: install, upgrade, remove, purge" "tests/vm/run-vm.sh exited $rc"
+	fi
 fi
 xf_summary

@@ -108,8 +108,9 @@ skip() { echo "SKIP: vm tier: $*"; exit 77; }
 
 # Modules to insmod, in this order (dependencies found with modinfo are pulled in first).
 # veth is what the tests attach XDP to; sch_ingress/cls_bpf/dummy are cheap extras for tc
-# and dummy-device tests, since the guest has no /lib/modules of its own to modprobe from.
-modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p veth dummy sch_ingress cls_bpf"
+# and dummy-device tests, overlay makes guest-deb.sh's throwaway root, since the guest has
+# no /lib/modules of its own to modprobe from.
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p veth dummy sch_ingress cls_bpf overlay"
 
 # The guest's /init, run by busybox from the initramfs. Its hash keys the initramfs cache.
 read -r -d '' init_script <<'EOF' || true
