@@ -8,7 +8,7 @@ PACKAGES=(
 	xdp-tools bpftool iproute2 kmod netbase python3 tmux netsniff-ng
 	prometheus nfdump tshark qemu-system-x86 busybox-static cpio
 	libclang-rt-14-dev man-db groff-base systemd libcap2-bin time scdoc
-	valgrind gnuplot-nox debhelper dpkg-dev lintian git
+	valgrind gnuplot-nox debhelper dpkg-dev lintian git strace
 	# the VM tier: kernel modules come xz- or zstd-compressed
 	xz-utils zstd
 )

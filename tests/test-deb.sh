@@ -14,7 +14,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-xf_require_cmds git dpkg-buildpackage dh lintian dpkg-parsechangelog dpkg-architecture readelf
+xf_require_cmds git dpkg-buildpackage dh lintian dpkg-parsechangelog dpkg-architecture readelf strace
 T=$XF_TMP
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 ARCH=$(dpkg --print-architecture)
@@ -44,13 +44,15 @@ done
 VM=${XDPFLOW_DEB_VM:-1}
 ((can_run)) || VM=0
 # The VM part's previous build builds meanwhile, in a clone of its own: this commit with the
-# version of debian/changelog's first entry lowered to VERSION~prev1.
+# version of debian/changelog's first entry lowered to VERSION~prev1. It builds under strace:
+# the files it opens and the programs it runs are the Build-Depends test's evidence.
 PREV=${VERSION}~prev1
 if [ "$VM" != 0 ]; then
 	mkdir "$T/prev"
 	{ git clone -q --no-checkout "$XF_ROOT" "$T/prev/xdpflow" && git -C "$T/prev/xdpflow" checkout -q "$head" &&
 		sed -i "1s/^xdpflow ($VERSION)/xdpflow ($PREV)/" "$T/prev/xdpflow/debian/changelog" &&
-		make -C "$T/prev/xdpflow" --no-print-directory deb; } >"$T/build-prev.log" 2>&1 &
+		strace -f -qq -e trace=execve,openat,open -e status=successful -o "$T/build-prev.trace" \
+			make -C "$T/prev/xdpflow" --no-print-directory deb; } >"$T/build-prev.log" 2>&1 &
 	prev_pid=$!
 fi
 start=$SECONDS
@@ -83,6 +85,92 @@ if [ ! -f "$DEB" ]; then
 	exit 1
 fi
 
+# build_depends_check TRACE CONTROL CLONE: Build-Depends names exactly what the package build
+# used. From the strace of a whole make deb: each file it opened or program it ran is mapped
+# to its package with dpkg-query -S, leaving out the clone, /tmp, /etc and the locale and
+# time zone files (the build's own files and the machine's settings) and /lib32, /usr/lib32
+# (dpkg-shlibdeps opens the libraries of every library folder there is). Every such package
+# must be in what Build-Depends (debhelper-compat standing for debhelper) and the Essential
+# packages pull in, or build-essential with its recommendations (dpkg-dev loads
+# libfile-fcntllock-perl when it is there) (apt-cache depends --recurse); every program run
+# must belong to a package (nothing from /usr/local); and every Build-Depends entry must be
+# used, itself or a package it depends on (clang by clang-14).
+build_depends_check() {
+	python3 - "$@" >"$T/bd.out" <<'PY'
+import os, re, subprocess, sys
+
+trace, control, skip = sys.argv[1], sys.argv[2], sys.argv[3:]
+text = open(control).read()
+field = re.search(r"^Build-Depends:(.*?)(?=^\S|\Z)", text, re.M | re.S).group(1)
+bdeps = sorted({re.split(r"[\s(\[:]", alt.strip())[0] for dep in field.split(",") for alt in dep.split("|") if alt.strip()})
+bdeps = ["debhelper" if b == "debhelper-compat" else b for b in bdeps]
+
+line_re = re.compile(r'^\d+ +(execve|openat|open)\((?:AT_FDCWD, )?"([^"]+)"')
+skip = tuple(p + "/" for p in skip) + ("/tmp/", "/proc/", "/sys/", "/dev/", "/run/", "/etc/", "/usr/share/locale/",
+                                       "/usr/lib/locale/", "/usr/share/zoneinfo/", "/lib32/", "/usr/lib32/", "/libx32/", "/usr/libx32/")
+ran, opened = set(), set()
+for line in open(trace, errors="replace"):
+    m = line_re.match(line)
+    if not m or not m.group(2).startswith("/") or m.group(2).startswith(skip):
+        continue
+    (ran if m.group(1) == "execve" else opened).add(m.group(2))
+ran = {p for p in ran if os.path.exists(p)}
+
+def forms_of(p):
+    # dpkg knows a file by the path its package ships (/bin/sed) or the merged-/usr one.
+    fs = {p, os.path.realpath(p)}
+    for f in list(fs):
+        fs.add(f[4:] if re.match(r"/usr/(s?bin|lib)", f) else "/usr" + f)
+    return fs
+
+forms = {p: forms_of(p) for p in ran | opened}
+out = subprocess.run(["dpkg-query", "-S"] + sorted(set().union(*forms.values())), capture_output=True, text=True).stdout
+owner = {}
+for l in out.splitlines():
+    if not l.startswith("diversion by"):
+        pkgs, path = l.split(": ", 1)
+        owner[path] = {p.strip().split(":")[0] for p in pkgs.split(",")}
+used = set().union(*(owner.get(f, set()) for fs in forms.values() for f in fs))
+unowned = sorted(p for p in ran if not any(f in owner for f in forms[p]))
+
+def depends(names, recurse, recommends=False):
+    out = subprocess.run(["apt-cache", "depends", "--installed", "--no-suggests", "--no-conflicts", "--no-breaks",
+                          "--no-replaces", "--no-enhances"] + ([] if recommends else ["--no-recommends"]) +
+                         (["--recurse"] if recurse else []) + names, capture_output=True, text=True).stdout
+    if recurse:
+        return {l.split(":")[0] for l in out.splitlines() if l and not l.startswith((" ", "<"))}
+    return {l.split(":", 1)[1].strip().strip("<>") for l in out.splitlines() if l.strip().startswith("Depends:")}
+
+ess = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Essential}\n"], capture_output=True, text=True).stdout
+ess = [l.split()[0] for l in ess.splitlines() if l.endswith(" yes")]
+outside = sorted(used - depends(bdeps + ess, True) - depends(["build-essential"], True, True))
+unused = [b for b in bdeps if b not in used and not depends([b], False) & used]
+print("bdeps", " ".join(bdeps))
+print("files", len(ran), len(opened), len(used))
+print("outside", " ".join(outside))
+print("unused", " ".join(unused))
+print("unowned", " ".join(unowned))
+PY
+	local bdeps files outside unused unowned
+	bdeps=$(sed -n 's/^bdeps //p' "$T/bd.out")
+	files=$(sed -n 's/^files //p' "$T/bd.out")
+	outside=$(sed -n 's/^outside //p' "$T/bd.out")
+	unused=$(sed -n 's/^unused //p' "$T/bd.out")
+	unowned=$(sed -n 's/^unowned //p' "$T/bd.out")
+	if [ -z "$files" ] || [ "${files%% *}" = 0 ]; then
+		xf_fail "Build-Depends" "no trace of the build to read: $(head -c 300 "$T/bd.out")"
+	elif [ -z "$outside" ] && [ -z "$unowned" ]; then
+		set -- $files
+		xf_pass "Build-Depends: make deb ($1 programs run, $2 files read, of $3 packages) used nothing beyond what $bdeps, the Essential packages and build-essential (with its recommendations) pull in"
+	else
+		xf_fail "Build-Depends: make deb used nothing beyond its closure" "packages outside: ${outside:-none}; programs of no package: ${unowned:-none}"
+	fi
+	if [ -n "$bdeps" ] && [ -z "$unused" ]; then
+		xf_pass "Build-Depends: make deb used each of $bdeps (or the package it stands for)"
+	else
+		xf_fail "Build-Depends: make deb used each entry" "unused: $unused"
+	fi
+}
 # --- the VM part starts now and runs while the host checks below do (its report is at the
 # end): install, upgrade while attached, remove and purge with dpkg on a throwaway root of a
 # Debian 12 guest (tests/vm/guest-deb.sh under tests/vm/run-vm.sh), from the previous build
@@ -104,6 +192,7 @@ if [ "$VM" != 0 ]; then
 		vm_pid=$!
 		# run-vm.sh stops qemu on SIGTERM.
 		xf_on_exit "kill $vm_pid; wait $vm_pid"
+		build_depends_check "$T/build-prev.trace" "$T/prev/xdpflow/debian/control" "$T/prev/xdpflow"
 	fi
 fi
 
@@ -263,7 +352,7 @@ done
 
 # --- the packaged tools count; the prerm keeps what runs and says so; nothing else touches bpffs
 if ! ((can_run)); then
-	xf_skip "packaged tools, prerm, and the VM part" "need root, ip, nsenter, python3, unshare and make tests-build"
+	xf_skip "packaged tools, prerm, Build-Depends, and the VM part" "need root, ip, nsenter, python3, unshare and make tests-build"
 	xf_summary
 	exit
 fi
@@ -345,7 +434,7 @@ fi
 
 # --- the VM part's report (started after the build, above)
 if [ "${XDPFLOW_DEB_VM:-1}" = 0 ]; then
-	xf_skip "vm: install, upgrade, remove, purge" "XDPFLOW_DEB_VM=0"
+	xf_skip "vm: install, upgrade, remove, purge, and Build-Depends" "XDPFLOW_DEB_VM=0"
 elif [ -n "$vm_pid" ]; then
 	wait_start=$SECONDS
 	wait "$vm_pid"
