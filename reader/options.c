@@ -208,6 +208,11 @@ static const struct cl_option options[] = {
 	STORED("utc", 0, NULL, SECTION_OPTIONS, CL_TRUE, utc,
 	    "tables show times in UTC (default: local time, the zone\n"
 	    "named); JSON, JSON Lines and CSV are always UTC"),
+	STORED("wide", 0, NULL, SECTION_OPTIONS, CL_TRUE, wide,
+	    "the flows table with every column in full: whole addresses,\n"
+	    "ports, IP bytes, first and last seen with milliseconds (default:\n"
+	    "it fits 120 columns: ADDR:PORT, long IPv6 addresses elided in\n"
+	    "the middle with '..', only the last seen, short times)"),
 	STORED("verbose", 'v', NULL, SECTION_OPTIONS, CL_COUNT, verbose,
 	    "say what is read and how long it took, on stderr, and show\n"
 	    "libbpf's log (-vv: debug)"),

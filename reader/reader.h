@@ -59,6 +59,7 @@ struct reader_opts {
 	bool prometheus_flows; /* per-flow series in the Prometheus format */
 	bool prometheus_sources; /* per-source series in the Prometheus format */
 	bool utc; /* tables show times in UTC, not local time */
+	bool wide; /* the flows table shows every column in full, however wide */
 	bool views_given; /* VIEWs named on the command line */
 	bool print; /* some view goes to the output (stdout or --output) */
 	/* Export (docs/EXPORT.md). */

@@ -171,6 +171,21 @@ def gen_one(x, a, sport, count, frames_path, truth_path):
     t.ip4(x, a, 17, (10, 11, 0, 1), (10, 11, 0, 2), udp(sport, 53, bytes(100)), sport, 53, count=count)
     t.save(frames_path, truth_path)
 
+def gen_wide(x, a, frames_path, truth_path):
+    """Flows whose ends are as long as they get: whole IPv6 addresses, IPv4 with 5-digit ports."""
+    t = Truth()
+    t.ip4(x, a, 6, (172, 16, 255, 254), (192, 168, 100, 200), tcp(65535, 65534, 0x18, bytes(10)),
+          65535, 65534, 0x18, count=3)
+    t.ip4(x, a, 17, (10, 0, 0, 1), (10, 0, 0, 2), udp(1234, 53, bytes(20)), 1234, 53)
+    t.ip4(x, a, 1, (10, 3, 0, 1), (10, 3, 0, 2), icmp(8, 0, bytes(56)), 0, 8 << 8, count=2)
+    t.ip6(x, a, 6, 6, "2a02:8108:1234:5678:a1b2:c3d4:e5f6:7890", "2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa",
+          tcp(54321, 443, 0x12, bytes(20)), 54321, 443, 0x12, count=4)
+    t.ip6(x, a, 17, 17, "fd12:3456:789a:bcde:f012:3456:789a:bcde", "fd12:3456:789a:bcde::53",
+          udp(40000, 53, bytes(30)), 40000, 53, count=2)
+    t.ip6(x, a, 58, 58, "fe80::1234:5678:9abc:def0", "ff02::1", icmp(128, 0, bytes(8)), 0, 128 << 8)
+    t.ip6(x, a, 17, 17, "fd00::1", "fd00::2", udp(5353, 5353, bytes(10)), 5353, 5353)
+    t.save(frames_path, truth_path)
+
 def gen_veth(spec_path, truth_path, ifindex):
     """Frames for sendframes ('COUNT HEX'), all received on ifindex."""
     t = Truth()
@@ -440,6 +455,84 @@ def cmd_check_table_times(args):
             seen += 1
     c.ok("no flow times to compare", seen > 0)
     c.done()
+
+def flags_text(v):
+    return "".join(l for i, l in enumerate("FSRPAUEC") if v >> i & 1) or "-"
+
+def endpoint_ok(cell, width, family, addr, port):
+    """A narrow table's flow end: ADDR:PORT ([ADDR]:PORT for IPv6; ADDR alone without a port),
+    whole when it fits its column, else the address's start and end around '..' filling it."""
+    whole = addr if port is None else ("[%s]:%s" if family == 6 else "%s:%s") % (addr, port)
+    if cell == whole:
+        return len(whole) <= width
+    if len(whole) <= width or len(cell) != width or ".." not in cell:
+        return False
+    if port is not None:
+        suffix = ("]:%s" if family == 6 else ":%s") % port
+        if not cell.endswith(suffix) or (family == 6 and not cell.startswith("[")):
+            return False
+        cell = cell[1 if family == 6 else 0:-len(suffix)]
+    head, tail = cell.split("..", 1)
+    return addr.startswith(head) and addr.endswith(tail) and len(head) + len(tail) >= 8
+
+def cmd_check_table_width(args):
+    """The flows table, narrow (default: at most 120 columns, ADDR:PORT, only the last seen,
+    short times) or --wide (every column, whole addresses and times): a row for every flow of
+    the JSON, with the JSON's values; times shifted to the zone (minutes east of UTC)."""
+    table, doc, mode, east = open(args[0]).read(), json.load(open(args[1])), args[2], int(args[3])
+    pnames, c = proto_names(), Checker()
+    shift = timedelta(minutes=east)
+    read = datetime.fromtimestamp(parse_time(doc["time"]), timezone.utc) + shift
+    lines = table.rstrip("\n").split("\n")
+    head, rows = lines[1], lines[2:]
+    wide = mode == "wide"
+    titles = ["INTERFACE", "PROTO", "SOURCE", "SPORT", "DESTINATION", "DPORT", "PACKETS", "BYTES",
+              "IP BYTES", "FLAGS", "FIRST (", "LAST ("] if wide else \
+        ["INTERFACE", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES", "FLAGS", "LAST ("]
+    c.ok("header %r has not the columns %s in order" % (head, titles),
+         re.match(r"\s+".join(re.escape(t) + (r"\S+\)" if t.endswith("(") else "") for t in titles) + "$",
+                  head) is not None)
+    if not wide:
+        c.ok("lines longer than 120 columns: %s" % [len(l) for l in lines if len(l) > 120],
+             all(len(l) <= 120 for l in lines))
+        # Both ends share what the other columns leave (PACKETS is right-aligned: no edge to see).
+        src_w = dst_w = head.index("DESTINATION") - head.index("SOURCE") - 2
+    def when(key, f):
+        t = datetime.fromtimestamp(parse_time(f[key]), timezone.utc) + shift
+        if wide:
+            return t.strftime("%H:%M:%S.") + "%03d" % (t.microsecond // 1000) \
+                if t.date() == read.date() else t.strftime("%Y-%m-%d %H:%M:%S")
+        return t.strftime("%Y-%m-%d" if t.year != read.year else
+                          "%m-%d %H:%M" if t.date() != read.date() else "%H:%M:%S")
+    cells = [re.split(r"\s{2,}", r.strip()) for r in rows]
+    c.eq("rows", len(rows), len(doc["flows"]))
+    elided = 0
+    for f in doc["flows"]:
+        icmp = f["proto"] in (1, 58)
+        sport = None if icmp else str(f["sport"])
+        dport = "%d/%d" % (f["icmp_type"], f["icmp_code"]) if icmp else str(f["dport"])
+        tail = [str(f["packets"]), human(f["bytes"])]
+        if wide:
+            tail.append(human(f["ip_bytes"]))
+        tail += [flags_text(f["tcp_flags"])] if f["proto"] == 6 else []
+        tail += [when("first_seen", f)] if wide else []
+        tail.append(when("last_seen", f))
+        lead = [f["ifname"], pnames.get(f["proto"], str(f["proto"]))]
+        if wide:
+            want = lead + [f["src"], sport or "-", f["dst"], dport] + tail
+            found = [r for r in cells if r == want]
+        else:
+            found = [r for r in cells if r[:2] == lead and r[4:] == tail and len(r) == 4 + len(tail) and
+                     endpoint_ok(r[2], src_w, f["family"], f["src"], sport) and
+                     endpoint_ok(r[3], dst_w, f["family"], f["dst"], dport)]
+            elided += sum(".." in x for r in found for x in r[2:4])
+        c.ok("flow %s: no row %s with its values (rows: %s)" % (flow_key(f), "" if not wide else want,
+             cells[:3]), len(found) == 1)
+    if not wide:
+        c.ok("no address elided (the test has addresses too long for 120 columns)", elided > 0)
+    c.done()
+    print("%d rows, widest %d columns%s" % (len(rows), max(map(len, lines)),
+          "" if wide else ", %d ends elided" % elided))
 
 def cmd_check_csv(args):
     exp, names = expected(args[1:]), ifname_map()
@@ -824,6 +917,8 @@ if __name__ == "__main__":
         gen_ifaces([int(i) for i in args[0].split(",")], int(args[1]), *args[2:])
     elif cmd == "gen-full":
         gen_full(int(args[0]), int(args[1]), int(args[2]), *args[3:])
+    elif cmd == "gen-wide":
+        gen_wide(int(args[0]), int(args[1]), *args[2:])
     elif cmd == "gen-one":
         gen_one(*map(int, args[:4]), *args[4:])
     elif cmd == "gen-veth":
@@ -959,7 +1054,7 @@ test_prometheus() {
 }
 
 test_table() {
-	run_ok "table" "$T/all.table" -p "$P" || return
+	run_ok "table" "$T/all.table" -p "$P" --wide || return
 	check "table: the numbers of every interface and protocol, human byte units" \
 		truth check-table "$T/all.table" "${M[@]}"
 	check "table: columns line up (every row of a section as wide as its header)" python3 -c '
@@ -982,14 +1077,46 @@ for block in open(sys.argv[1]).read().strip().split("\n\n"):
 
 test_table_times() {
 	run_ok "table times: json" "$T/times.json" -p "$P" --format json flows || return
-	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P" flows >"$T/times.local" 2>"$T/err" ||
+	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P" --wide flows >"$T/times.local" 2>"$T/err" ||
 		{ xf_fail "table times: local" "$(cat "$T/err")"; return; }
 	check "table: flow times in local time (TZ=IST-5:30), the zone in the headers, the date when not the read's day" \
 		truth check-table-times "$T/times.local" "$T/times.json" 330 IST
-	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P" --utc flows >"$T/times.utc" 2>"$T/err" ||
+	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P" --wide --utc flows >"$T/times.utc" 2>"$T/err" ||
 		{ xf_fail "table times: --utc" "$(cat "$T/err")"; return; }
 	check "table: --utc shows flow times in UTC whatever TZ says" \
 		truth check-table-times "$T/times.utc" "$T/times.json" 0 UTC
+}
+
+# The flows table fits 120 columns by default, long IPv6 addresses and all; --wide shows everything.
+test_table_width() {
+	local P11 out rc
+	xf_pin_dir P11 width
+	truth gen-wide "$IFX" "$CPU_A" "$T/wide.frames" "$T/wide.json"
+	feed_frames "table width: feed" "$P11" "$T/wide.frames" || return
+	run_ok "table width: json" "$T/width.json" -p "$P11" --format json flows || return
+	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P11" flows >"$T/width.narrow" 2>"$T/err" ||
+		{ xf_fail "table width: narrow" "$(cat "$T/err")"; return; }
+	if out=$(truth check-table-width "$T/width.narrow" "$T/width.json" narrow 330 2>&1); then
+		xf_pass "table: the flows table fits 120 columns with whole-length IPv6 addresses (ADDR:PORT, elided in the middle), every flow's values the JSON's, last seen short in local time ($out)"
+	else
+		xf_fail "table: the flows table fits 120 columns" "$out"
+	fi
+	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P11" --wide flows >"$T/width.wide" 2>"$T/err" ||
+		{ xf_fail "table width: --wide" "$(cat "$T/err")"; return; }
+	if out=$(truth check-table-width "$T/width.wide" "$T/width.json" wide 330 2>&1); then
+		xf_pass "table: --wide shows every column, whole addresses, ports, IP bytes, first and last seen with milliseconds, the JSON's values ($out)"
+	else
+		xf_fail "table: --wide shows every column" "$out"
+	fi
+	# With --watch the rate columns take the place of FLAGS and LAST: still 120 columns.
+	xf_in "$NS" timeout --preserve-status -s INT 1.5 "$READER" -p "$P11" --watch 1 flows \
+		>"$T/width.watch" 2>"$T/err"
+	rc=$?
+	out=$(awk 'length > 120 { print NR ": " length }' "$T/width.watch")
+	[ $rc -eq 0 ] && [ -z "$out" ] && grep -q "  PKTS/S  *BITS/S$" "$T/width.watch" &&
+		grep -q "^rb0  *tcp  *\[2a02:" "$T/width.watch" &&
+		xf_pass "table: --watch flows with rates, long IPv6 addresses: still at most 120 columns" ||
+		xf_fail "table: --watch flows with rates fits 120 columns" "exit $rc, long lines: $out"
 }
 
 test_top_sort() {
@@ -1306,6 +1433,7 @@ test_csv
 test_prometheus
 test_table
 test_table_times
+test_table_width
 test_top_sort
 test_interface
 test_other_slot

@@ -136,6 +136,7 @@ echo "######## after traffic"
 show xdpflow-loader status
 show xdpflow-reader
 show xdpflow-reader --top 3 --sort bytes flows
+show xdpflow-reader --wide --top 3 --sort bytes flows
 show xdpflow-reader totals protocols
 show xdpflow-reader -i eth0 protocols
 show xdpflow-reader sources

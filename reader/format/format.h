@@ -120,6 +120,13 @@ void put_prom_label(FILE *f, const char *s);
 /* inet_ntop of a key address (IPv4 in the first 4 bytes); buf of INET6_ADDRSTRLEN. */
 const char *addr_str(__u8 family, const __u8 *addr, char *buf);
 
+/*
+ * A flow's end as "ADDR:PORT" ("[ADDR]:PORT" for IPv6, RFC 5952; ADDR
+ * alone when port is NULL), the address elided in the middle with ".."
+ * so that the whole is at most width characters; buf of 64.
+ */
+const char *endpoint_str(__u8 family, const __u8 *addr, const char *port, int width, char *buf);
+
 /* "512 B", "1.5 KiB", "3.0 GiB": binary units, one decimal; buf of at least 16. */
 const char *human_bytes(__u64 bytes, char *buf);
 /*
@@ -136,6 +143,11 @@ const char *human_pps(double v, char *buf);
  * mislead); buf of 24.  NULL if the time cannot be shown.
  */
 const char *human_time(int64_t wall_ns, int64_t ref_ns, bool utc, char *buf);
+/*
+ * The same, short (narrow tables): "HH:MM:SS" on the day of ref_ns,
+ * "MM-DD HH:MM" on another day of its year, else "YYYY-MM-DD"; buf of 24.
+ */
+const char *short_time(int64_t wall_ns, int64_t ref_ns, bool utc, char *buf);
 /* "YYYY-MM-DD HH:MM:SS.mmm ZONE" of wall_ns, local or UTC; buf of 48. */
 const char *human_stamp(int64_t wall_ns, bool utc, char *buf);
 /* The zone's abbreviation at wall_ns ("UTC", "CET"); buf of 16. */

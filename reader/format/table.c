@@ -6,12 +6,17 @@
 #include "format/format.h"
 #include "xdpflow.h"
 
-#define MAX_COLS 13
+#define MAX_COLS 16
 #define W_PACKETS 12
 #define W_BYTES 10
 #define W_PPS 9
 #define W_BPS 12
 #define W_TIME 19 /* "YYYY-MM-DD HH:MM:SS"; "HH:MM:SS.mmm" on the read's day */
+#define W_SHORT_TIME 11 /* "MM-DD HH:MM"; "HH:MM:SS" on the read's day */
+/* The narrow flows table (no --wide) fits a terminal this wide. */
+#define NARROW_WIDTH 120
+#define W_ENDPOINT 21 /* "255.255.255.255:65535" */
+#define W_ENDPOINT_V6 47 /* "[" a whole IPv6 address "]:65535" */
 
 struct col {
 	const char *title;
@@ -27,6 +32,18 @@ struct table_layout {
 /* One layout per section, kept between rows (the emitter runs one section at a time). */
 static struct table_layout layout;
 static size_t rows_in_section;
+
+/*
+ * The flows table's shape: --wide shows every column in full; the narrow
+ * default merges ADDR:PORT into columns sized last, to what is left of
+ * NARROW_WIDTH, and shows only the last seen (none with rates).
+ */
+static struct {
+	bool wide;
+	bool last_seen;
+	int src_col; /* narrow: the endpoints' columns */
+	int dst_col;
+} flows;
 
 static void add_col(const char *title, int width, bool left)
 {
@@ -193,11 +210,61 @@ static void table_totals(struct emit_ctx *ec, const struct totals_view *t)
 			t->flow_capacity ? 100.0 * t->flow_entries / t->flow_capacity : 0.0);
 }
 
-static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
+/* The narrow flows table's endpoints share what the other columns leave of NARROW_WIDTH. */
+static void fit_endpoints(const struct emit_ctx *ec)
+{
+	int used = 2 * (layout.n - 1), i, w;
+
+	for (i = 0; i < layout.n; i++)
+		if (i != flows.src_col && i != flows.dst_col)
+			used += layout.cols[i].width;
+	w = (NARROW_WIDTH - used) / 2;
+	if (w > (ec->has_ipv6 ? W_ENDPOINT_V6 : W_ENDPOINT))
+		w = ec->has_ipv6 ? W_ENDPOINT_V6 : W_ENDPOINT;
+	if (w < W_ENDPOINT)
+		w = W_ENDPOINT; /* an IPv4 address and port are never elided */
+	layout.cols[flows.src_col].width = w;
+	layout.cols[flows.dst_col].width = w;
+}
+
+static void flow_cols(struct emit_ctx *ec)
 {
 	static char first[32], last[32]; /* titles outlive the call: the layout keeps them */
 	int addr_w = ec->has_ipv6 ? 39 : 15;
 	char zone[16];
+
+	flows.wide = ec->opts->wide;
+	flows.last_seen = flows.wide || !ec->rates; /* rates say what is live */
+	add_col("PROTO", 9, true);
+	if (flows.wide) {
+		add_col("SOURCE", addr_w, true);
+		add_col("SPORT", 5, false);
+		add_col("DESTINATION", addr_w, true);
+		add_col("DPORT", 5, false);
+	} else {
+		flows.src_col = layout.n;
+		add_col("SOURCE", 0, true);
+		flows.dst_col = layout.n;
+		add_col("DESTINATION", 0, true);
+	}
+	add_col("PACKETS", W_PACKETS, false);
+	add_col("BYTES", W_BYTES, false);
+	if (flows.wide)
+		add_col("IP BYTES", W_BYTES, false);
+	if (!flows.last_seen)
+		return;
+	add_col("FLAGS", 8, true);
+	zone_name(ec->read_wall_ns, ec->opts->utc, zone);
+	snprintf(first, sizeof(first), "FIRST (%s)", zone);
+	snprintf(last, sizeof(last), "LAST (%s)", zone);
+	if (flows.wide)
+		add_col(first, W_TIME, true);
+	add_col(last, flows.wide ? W_TIME : W_SHORT_TIME, true);
+}
+
+static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
+{
+	int addr_w = ec->has_ipv6 ? 39 : 15;
 
 	layout.n = 0;
 	rows_in_section = 0;
@@ -215,27 +282,19 @@ static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
 		break;
 	case VIEW_FLOWS:
 		section_title(ec, "Flows", view);
-		add_col("PROTO", 9, true);
-		add_col("SOURCE", addr_w, true);
-		add_col("SPORT", 5, false);
-		add_col("DESTINATION", addr_w, true);
-		add_col("DPORT", 5, false);
+		flow_cols(ec);
 		break;
 	default:
 		break;
 	}
-	add_col("PACKETS", W_PACKETS, false);
-	add_col("BYTES", W_BYTES, false);
-	if (view == VIEW_FLOWS) {
-		add_col("FLAGS", 8, true);
-		zone_name(ec->read_wall_ns, ec->opts->utc, zone);
-		snprintf(first, sizeof(first), "FIRST (%s)", zone);
-		snprintf(last, sizeof(last), "LAST (%s)", zone);
-		add_col(first, W_TIME, true);
-		add_col(last, W_TIME, true);
+	if (view != VIEW_FLOWS) {
+		add_col("PACKETS", W_PACKETS, false);
+		add_col("BYTES", W_BYTES, false);
 	}
 	if (ec->rates)
 		rate_cols();
+	if (view == VIEW_FLOWS && !flows.wide)
+		fit_endpoints(ec);
 	print_header(ec->out);
 }
 
@@ -286,27 +345,31 @@ static void table_source(struct emit_ctx *ec, const struct source_row *r)
 	print_row(ec->out, vals);
 }
 
-/* The time of day on the read's day, with the date on any other (local time unless --utc). */
+/* A flow time, local unless --utc: in full with --wide, else short. */
 static const char *time_cell(const struct emit_ctx *ec, __u64 jiffies, char *buf)
 {
 	int64_t ns;
+	const char *t;
 
 	if (!ec->clock->valid || (ns = flow_clock_wall_ns(ec->clock, jiffies)) < 0)
 		return "-";
-	return human_time(ns, ec->read_wall_ns, ec->opts->utc, buf) ?: "-";
+	t = flows.wide ? human_time(ns, ec->read_wall_ns, ec->opts->utc, buf) :
+			 short_time(ns, ec->read_wall_ns, ec->opts->utc, buf);
+	return t ?: "-";
 }
 
 static void table_flow(struct emit_ctx *ec, const struct flow_row *r)
 {
 	const struct xdpflow_flow_key *k = &r->f.key;
-	char ifb[16], pb[8], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sp[8], dp[12];
-	char p[24], b[16], fl[12], t1[24], t2[24], pps[24], bps[24];
+	char ifb[16], pb[8], src[64], dst[64], sp[8], dp[12];
+	char p[24], b[16], ib[16], fl[12], t1[24], t2[24], pps[24], bps[24];
 	const char *vals[MAX_COLS];
 	__u16 dport = ntohs(k->dport);
+	bool icmp = flow_is_icmp(k);
 	int n = 0;
 
 	rows_in_section++;
-	if (flow_is_icmp(k)) {
+	if (icmp) {
 		strcpy(sp, "-");
 		snprintf(dp, sizeof(dp), "%u/%u", dport >> 8, dport & 0xff); /* type/code */
 	} else {
@@ -316,15 +379,26 @@ static void table_flow(struct emit_ctx *ec, const struct flow_row *r)
 	u64_str(r->f.c.packets, p);
 	vals[n++] = ifname_cell(k->ifindex, ifb);
 	vals[n++] = proto_cell(k->proto, pb);
-	vals[n++] = addr_str(k->family, k->src, src);
-	vals[n++] = sp;
-	vals[n++] = addr_str(k->family, k->dst, dst);
-	vals[n++] = dp;
+	if (flows.wide) {
+		vals[n++] = addr_str(k->family, k->src, src);
+		vals[n++] = sp;
+		vals[n++] = addr_str(k->family, k->dst, dst);
+		vals[n++] = dp;
+	} else {
+		vals[n++] = endpoint_str(k->family, k->src, icmp ? NULL : sp,
+					 layout.cols[flows.src_col].width, src);
+		vals[n++] = endpoint_str(k->family, k->dst, dp, layout.cols[flows.dst_col].width, dst);
+	}
 	vals[n++] = p;
 	vals[n++] = human_bytes(r->f.c.bytes, b);
-	vals[n++] = k->proto == 6 ? tcp_flags_str(r->f.c.tcp_flags, fl) : "";
-	vals[n++] = time_cell(ec, r->f.c.first_seen, t1);
-	vals[n++] = time_cell(ec, r->f.c.last_seen, t2);
+	if (flows.wide)
+		vals[n++] = human_bytes(r->f.c.ip_bytes, ib);
+	if (flows.last_seen) {
+		vals[n++] = k->proto == 6 ? tcp_flags_str(r->f.c.tcp_flags, fl) : "";
+		if (flows.wide)
+			vals[n++] = time_cell(ec, r->f.c.first_seen, t1);
+		vals[n++] = time_cell(ec, r->f.c.last_seen, t2);
+	}
 	rate_cells(ec, &r->rate, vals, &n, pps, bps);
 	print_row(ec->out, vals);
 }

@@ -194,6 +194,39 @@ const char *addr_str(__u8 family, const __u8 *addr, char *buf)
 	return buf;
 }
 
+const char *endpoint_str(__u8 family, const __u8 *addr, const char *port, int width, char *buf)
+{
+	char a[INET6_ADDRSTRLEN];
+	bool brackets = family == 6 && port; /* RFC 5952, section 6 */
+	int len = strlen(addr_str(family, addr, a));
+	int room = width - (port ? (int)strlen(port) + 1 : 0) - (brackets ? 2 : 0);
+	int head, tail;
+	char *p = buf;
+
+	if (brackets)
+		*p++ = '[';
+	if (len > room && room >= 5) {
+		/* The prefix (the network) and the end (the host) say most. */
+		head = (room - 1) / 2;
+		tail = room - 2 - head;
+		memcpy(p, a, head);
+		memcpy(p + head, "..", 2);
+		memcpy(p + head + 2, a + len - tail, tail);
+		p += room;
+	} else {
+		memcpy(p, a, len);
+		p += len;
+	}
+	if (brackets)
+		*p++ = ']';
+	*p = '\0';
+	if (port) {
+		*p++ = ':';
+		strcpy(p, port);
+	}
+	return buf;
+}
+
 static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 
 const char *human_bytes(__u64 bytes, char *buf)
@@ -270,6 +303,22 @@ const char *human_time(int64_t wall_ns, int64_t ref_ns, bool utc, char *buf)
 		return NULL;
 	}
 	return buf;
+}
+
+const char *short_time(int64_t wall_ns, int64_t ref_ns, bool utc, char *buf)
+{
+	struct tm tm, ref;
+	const char *fmt;
+
+	if (wall_ns < 0 || !broken_down(wall_ns, utc, &tm) || !broken_down(ref_ns, utc, &ref))
+		return NULL;
+	if (tm.tm_year != ref.tm_year)
+		fmt = "%Y-%m-%d";
+	else if (tm.tm_yday != ref.tm_yday)
+		fmt = "%m-%d %H:%M";
+	else
+		fmt = "%H:%M:%S";
+	return strftime(buf, 24, fmt, &tm) ? buf : NULL;
 }
 
 const char *human_stamp(int64_t wall_ns, bool utc, char *buf)

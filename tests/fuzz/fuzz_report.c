@@ -615,6 +615,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.top = (sel & 0x10) ? 1 + fz_u8(&in) % 8 : 0;
 	o.prometheus_flows = o.format == FORMAT_PROMETHEUS && (sel & 0x20);
 	o.prometheus_sources = o.format == FORMAT_PROMETHEUS && (views & 0x20);
+	o.wide = o.format == FORMAT_TABLE && (views & 0x40); /* both flows tables' layouts */
 	o.watch_s = watch ? 1 : 0;
 	for (i = 0; i < VIEW_COUNT; i++)
 		o.views[i] = views & (1u << i);

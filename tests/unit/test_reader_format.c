@@ -2,6 +2,7 @@
 /* Unit tests of the reader's formatting: numbers, units, escaping, addresses, flags, times and whole rows. */
 // links: reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c reader/format/names.c reader/options.c reader/view/rates.c
 #include "testlib.h"
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <time.h>
 #include "format/format.h"
@@ -220,20 +221,77 @@ static void test_rows(void)
 	free(s);
 	tl_end(&c, NULL);
 
-	tl_begin(&c, "format_table_flow_row");
+	tl_begin(&c, "format_table_flow_row_narrow");
 	o.format = FORMAT_TABLE;
 	o.utc = true; /* read on the flow's day: its times of day, in UTC */
 	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk),
 		    ec.read_wall_ns = flow_clock_wall_ns(&clk, r.f.c.last_seen),
 		    emit_table.list_begin(&ec, VIEW_FLOWS),
 		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
-	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO ") == s, "title and header: %s", s);
+	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO      SOURCE                 DESTINATION    ")
+			      == s, "title and header, 21 columns an IPv4 end: %s", s);
+	tl_expect(&c, !strstr(s, "FIRST") && !strstr(s, "IP BYTES") && !strstr(s, "PORT"),
+		  "no first seen, IP bytes or port columns: %s", s);
+	tl_expect(&c, strstr(s, "\nlo         icmp       10.0.0.1               10.0.0.2:8/0     ") != NULL,
+		  "ICMP source without a port, type/code after the destination: %s", s);
+	tl_expect(&c, strstr(s, "   3  ") && strstr(s, "294 B") && strstr(s, "  16:39:00\n") &&
+			      !strstr(s, "16:39:00.1"),
+		  "packets, bytes, the last seen without milliseconds: %s", s);
+	free(s);
+	tl_end(&c, NULL);
+
+	tl_begin(&c, "format_table_flow_row_wide");
+	o.wide = true;
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk),
+		    ec.read_wall_ns = flow_clock_wall_ns(&clk, r.f.c.last_seen),
+		    emit_table.list_begin(&ec, VIEW_FLOWS),
+		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
+	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO ") == s && strstr(s, "  IP BYTES  FLAGS "),
+		  "title and header: %s", s);
 	tl_expect(&c, strstr(s, "lo         icmp       10.0.0.1             -  10.0.0.2") != NULL,
 		  "row start: %s", s);
 	tl_expect(&c, strstr(s, "  8/0  ") && strstr(s, "   3  ") && strstr(s, "294 B") &&
-			      strstr(s, "  16:39:00.116  ") && strstr(s, "  16:39:00.120\n"),
-		  "type/code, packets, bytes, times: %s", s);
+			      strstr(s, "252 B") && strstr(s, "  16:39:00.116  ") &&
+			      strstr(s, "  16:39:00.120\n"),
+		  "type/code, packets, bytes, IP bytes, times: %s", s);
 	free(s);
+	tl_end(&c, NULL);
+}
+
+/* A flow's ends as narrow tables show them: ADDR:PORT, long addresses elided to fit. */
+static void test_endpoints(void)
+{
+	static const struct {
+		__u8 family;
+		const char *addr, *port;
+		int width;
+		const char *want;
+	} cases[] = {
+		{ 4, "192.0.2.1", "80", 21, "192.0.2.1:80" },
+		{ 4, "255.255.255.255", "65535", 21, "255.255.255.255:65535" },
+		{ 4, "10.0.0.1", NULL, 21, "10.0.0.1" },
+		{ 6, "2001:db8::1", "443", 47, "[2001:db8::1]:443" },
+		{ 6, "2001:db8::1", "128/0", 21, "[2001:db8::1]:128/0" },
+		/* 39 characters in 23 with "[]:443": 8 of the start, "..", 7 of the end. */
+		{ 6, "2a02:8108:1234:5678:a1b2:c3d4:e5f6:7890", "443", 23, "[2a02:810..f6:7890]:443" },
+		{ 6, "2a02:8108:1234:5678:a1b2:c3d4:e5f6:7890", NULL, 21, "2a02:8108:..e5f6:7890" },
+		{ 6, "2a02:8108:1234:5678:a1b2:c3d4:e5f6:7890", "65535", 47,
+		  "[2a02:8108:1234:5678:a1b2:c3d4:e5f6:7890]:65535" },
+	};
+	struct tl_check c;
+	__u8 raw[16];
+	char buf[64];
+	size_t i;
+
+	tl_begin(&c, "format_endpoints_elided_to_width");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(raw, 0, sizeof(raw));
+		inet_pton(cases[i].family == 6 ? AF_INET6 : AF_INET, cases[i].addr, raw);
+		endpoint_str(cases[i].family, raw, cases[i].port, cases[i].width, buf);
+		tl_expect(&c, !strcmp(buf, cases[i].want) && (int)strlen(buf) <= cases[i].width,
+			  "%s port %s in %d: '%s', expected '%s'", cases[i].addr,
+			  cases[i].port ? cases[i].port : "none", cases[i].width, buf, cases[i].want);
+	}
 	tl_end(&c, NULL);
 }
 
@@ -329,6 +387,16 @@ static void test_human_times(void)
 	tl_expect(&c, !strcmp(buf, "2025-11-30 10:53:20.123 UTC"), "utc stamp '%s'", buf);
 	tl_expect(&c, !strcmp(zone_name(ref, false, buf), "IST"), "zone '%s'", buf);
 	tl_expect(&c, human_time(-1, ref, true, buf) == NULL, "a time before 1970 shown");
+	/* Short (narrow tables): no milliseconds; another day without seconds; another year, its date. */
+	got = short_time(1764500000 * s + 123000000, ref, false, buf);
+	tl_expect(&c, got && !strcmp(got, "16:23:20"), "short, the read's day: '%s'", got);
+	got = short_time(1764413600 * s, ref, false, buf);
+	tl_expect(&c, got && !strcmp(got, "11-29 16:23"), "short, another day: '%s'", got);
+	got = short_time(1764544000 * s, ref, false, buf);
+	tl_expect(&c, got && !strcmp(got, "12-01 04:36"), "short, the next day at +5:30: '%s'", got);
+	got = short_time((1764500000 - 366 * 86400) * s, ref, false, buf);
+	tl_expect(&c, got && !strcmp(got, "2024-11-29"), "short, another year: '%s'", got);
+	tl_expect(&c, short_time(-1, ref, true, buf) == NULL, "a short time before 1970 shown");
 	unsetenv("TZ");
 	tzset();
 	tl_end(&c, NULL);
@@ -344,5 +412,6 @@ int main(int argc, char **argv)
 	test_rows();
 	test_rates_across_reset();
 	test_human_times();
+	test_endpoints();
 	return tl_summary();
 }
