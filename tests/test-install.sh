@@ -222,8 +222,12 @@ if [ -f "$CDIR/xdpflow-loader" ] && [ -f "$CDIR/xdpflow-reader" ]; then
 	expect_completion_has "xdpflow-reader options" \
 		"--pin-path --format --top --sort --interface --watch --prometheus-flows --version --help" \
 		"${R[@]}" --
-	expect_completion "xdpflow-reader --format values" "csv json prometheus table" "${R[@]}" --format ""
-	expect_completion "xdpflow-reader --sort values" "bytes packets" "${R[@]}" -s ""
+	# The values the reader itself accepts, from its refusal of a wrong one ("use a, b or c").
+	accepted() { "$ISBIN/xdpflow-reader" "$1" nope 2>&1 | sed -E 's/.*(use|by) //; s/,| or / /g' | tr ' ' '\n' | grep . | sort | tr '\n' ' ' | sed 's/ $//'; }
+	expect_completion "xdpflow-reader --format values: those the reader accepts ($(accepted --format))" \
+		"$(accepted --format)" "${R[@]}" --format ""
+	expect_completion "xdpflow-reader --sort values: those the reader accepts ($(accepted --sort))" \
+		"$(accepted --sort)" "${R[@]}" -s ""
 	expect_completion "xdpflow-reader views" "flows protocols sources totals" "${R[@]}" --top 3 ""
 	expect_completion "xdpflow-reader -i: interface names" "lo" "${R[@]}" -i l
 else
