@@ -57,11 +57,18 @@ BENCH_BINS := $(filter-out %.bpf,$(BENCH_BINS))
 
 # Prototype flow caches (tests/bench/proto.bpf.c, issue 17), one object per setting:
 # sets, ways, a miss evicts (0) or bypasses with admission (1), protocol counts per CPU (0) or
-# derived from flows (1), torn-read generation word off (0), atomic (1) or plain stores (2),
-# set headers inside the sets (0) or apart (1), skip the cache while it hardly hits (1).
+# derived from flows (1), torn-read generation word off (0), atomic (1) or plain stores (2) or
+# plain stores in a per-CPU array of their own (3), set headers inside the sets (0) or apart
+# (1), skip the cache while it hardly hits (1), the cache behind an outer map (1) or in two
+# banks of a plain map (0), frame length by the helper (0) or data_end - data (1), times on (1)
+# or off (0), count nothing (1: the parser's floor), the parser of word_parse.h (1), the cache
+# as a CPU-indexed mmapable array (1).
 proto_flags = -DPC_SETS=$(word 1,$(1)) -DPC_WAYS=$(word 2,$(1)) -DPC_BYPASS=$(word 3,$(1)) \
 	-DPC_DERIVED=$(word 4,$(1)) -DPC_GEN=$(word 5,$(1)) -DPC_APART=$(word 6,$(1)) \
-	-DPC_ADAPT=$(or $(word 7,$(1)),0)
+	-DPC_ADAPT=$(or $(word 7,$(1)),0) -DPC_OUTER=$(or $(word 8,$(1)),1) \
+	-DPC_LEN=$(or $(word 9,$(1)),0) -DPC_TIME=$(or $(word 10,$(1)),1) \
+	-DPC_FLOOR=$(or $(word 11,$(1)),0) -DPC_WORDS=$(or $(word 12,$(1)),0) \
+	-DPC_MMAP=$(or $(word 13,$(1)),0)
 PROTO_dm256 := 256 1 0 0 0 0
 PROTO_dm256g := 256 1 0 0 1 0
 PROTO_dm256p := 256 1 0 0 2 0
@@ -72,8 +79,30 @@ PROTO_b4w2kdx := 512 4 1 1 2 0 1
 PROTO_b4w2kda := 512 4 1 1 2 1
 PROTO_b2w2kda := 1024 2 1 1 2 1
 PROTO_b1w2kd := 2048 1 1 1 2 0
-PROTO_NAMES := dm256 dm256g dm256p e4w2kd b4w1k b4w2kda b2w2kda b1w2kd b4w2kd b4w2kdx
+# Issue 17's second round (docs/PERFORMANCE.md): the cache as a plain map in two banks (o),
+# frame length without the helper (l), no times (t), the parser alone (floor), the key built
+# in 64-bit words (w), generation words apart (g) or none (0), a CPU-indexed array (m).
+PROTO_b4w2kdo := 512 4 1 1 2 0 0 0
+PROTO_b4w2kdl := 512 4 1 1 2 0 0 1 1
+PROTO_b4w2kdt := 512 4 1 1 2 0 0 1 0 0
+PROTO_floor := 512 4 1 1 2 0 0 1 0 1 1
+PROTO_floorl := 512 4 1 1 2 0 0 1 1 1 1
+PROTO_floorw := 512 4 1 1 2 0 0 1 0 1 1 1
+PROTO_b4w2kdw := 512 4 1 1 2 0 0 1 0 1 0 1
+PROTO_b4w2kdwl := 512 4 1 1 2 0 0 1 1 1 0 1
+PROTO_b4w2kdwt := 512 4 1 1 2 0 0 1 0 0 0 1
+PROTO_b4w2kdwo := 512 4 1 1 2 0 0 0 0 1 0 1
+PROTO_b4w2kdwm := 512 4 1 1 2 0 0 1 0 1 0 1 1
+PROTO_b4w2kdwx := 512 4 1 1 2 0 1 1 0 1 0 1
+PROTO_b4w2kdwg := 512 4 1 1 3 0 0 1 0 1 0 1
+PROTO_b4w2kdw0 := 512 4 1 1 0 0 0 1 0 1 0 1
+PROTO_NAMES := dm256 dm256g dm256p e4w2kd b4w1k b4w2kda b2w2kda b1w2kd b4w2kd b4w2kdx \
+	b4w2kdo b4w2kdl b4w2kdt floor floorl floorw b4w2kdw \
+	b4w2kdwl b4w2kdwt b4w2kdwo b4w2kdwm b4w2kdwx \
+	b4w2kdwg b4w2kdw0
 PROTO_BPF := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,$(PROTO_NAMES))
+# The ones make bench puts on the curve next to the product (curve.c takes at most 12).
+PROTO_CURVE := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,dm256 b4w2kd b4w2kdw b4w2kdwg)
 
 # One object per source (build/obj/, build/asan/obj/ for the sanitizer builds), with the
 # headers it includes as its dependencies (-MMD).
@@ -205,7 +234,7 @@ test: deps
 tests-build: $(TEST_BINS) $(TOOL_BINS) $(BUILD)/vm/other.bpf.o
 
 bench: all tests-build $(BENCH_BINS) $(BENCH_BPF) $(PROTO_BPF)
-	$(Q)PROTOS="$(PROTO_BPF)" tests/bench/run-bench.sh
+	$(Q)PROTOS="$(PROTO_CURVE)" tests/bench/run-bench.sh
 
 demo: deps all
 	$(Q)tests/demo.sh

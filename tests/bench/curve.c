@@ -22,7 +22,9 @@
 #include "memlock.h"
 
 #define MAX_DESIGNS 16
-#define ROUNDS 11
+#define MAX_ROUNDS 51
+/* Rounds per profile: 11, or CURVE_ROUNDS (odd, at most MAX_ROUNDS) for a finer comparison. */
+static int rounds = 11;
 #define SEQ_LEN (1u << 22) /* packets of a Zipf or trace sequence */
 #define REPEAT 250000u
 #define FRAME_LEN 64
@@ -163,6 +165,10 @@ static void account_memory(struct design *d, const char *flow_map)
 		    bpf_map__type(m) == BPF_MAP_TYPE_PERCPU_HASH)
 			d->percpu_bytes += (__u64)((bpf_map__value_size(m) + 7) & ~7u) *
 					   bpf_map__max_entries(m);
+		/* A plain array of every CPU's sets (PC_MMAP): its share per CPU. */
+		if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY && !strcmp(bpf_map__name(m), "fcache_epoch0"))
+			d->percpu_bytes += (__u64)((bpf_map__value_size(m) + 7) & ~7u) *
+					   bpf_map__max_entries(m) / libbpf_num_possible_cpus();
 	}
 	d->flow_bytes = 0;
 	if (flow_map) {
@@ -178,6 +184,7 @@ static void load_design(struct design *d, __u32 capacity, int serial)
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct bpf_program *prog;
 	const char *flow_map = NULL;
+	struct bpf_map *m;
 	char msg[256];
 	int err;
 
@@ -212,9 +219,25 @@ static void load_design(struct design *d, __u32 capacity, int serial)
 		}
 		break;
 	case D_PROTO:
-		flow_map = "flows_epoch0";
+		/* A prototype cache (flows_epoch0) or a variant of the direct design. */
+		flow_map = bpf_object__find_map_by_name(d->obj, "flows_epoch0") ? "flows_epoch0" :
+										 "direct_flows";
 		if (bpf_map__set_max_entries(find_map(d->obj, flow_map), capacity))
-			die("flows_epoch0", errno);
+			die(flow_map, errno);
+		/* A cache that is a plain array holds every CPU's sets (PC_MMAP). */
+		m = bpf_object__find_map_by_name(d->obj, "fcache_epoch0");
+		if (m && bpf_map__type(m) == BPF_MAP_TYPE_ARRAY) {
+			__u32 all = bpf_map__max_entries(m) * libbpf_num_possible_cpus();
+			LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = bpf_map__map_flags(m));
+			int tmpl;
+
+			/* libbpf 1.1 cannot resize the inner template: give it one of the size. */
+			tmpl = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fcache_tmpl", 4,
+					      bpf_map__value_size(m), all, &mo);
+			if (tmpl < 0 || bpf_map__set_max_entries(m, all) ||
+			    bpf_map__set_inner_map_fd(find_map(d->obj, "pc_fcache"), tmpl))
+				die("fcache_epoch0", errno);
+		}
 		break;
 	}
 	if (bpf_object__load(d->obj))
@@ -375,7 +398,7 @@ static int cmp_u32(const void *a, const void *b)
 static void measure_profile(struct driver *drv, struct design *d, int n, int p, __u32 repeat,
 			    __u32 warm)
 {
-	static __u32 samples[MAX_DESIGNS][ROUNDS];
+	static __u32 samples[MAX_DESIGNS][MAX_ROUNDS];
 	unsigned char frame[FRAME_LEN];
 	int r, i, k;
 
@@ -384,7 +407,7 @@ static void measure_profile(struct driver *drv, struct design *d, int n, int p, 
 		set_target(drv, d[i].fd);
 		test_run(drv->prog, frame, warm);
 	}
-	for (r = 0; r < ROUNDS; r++) {
+	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < n; k++) {
 			i = (k + r) % n; /* a different design first in each round */
 			set_target(drv, d[i].fd);
@@ -392,8 +415,8 @@ static void measure_profile(struct driver *drv, struct design *d, int n, int p, 
 		}
 	}
 	for (i = 0; i < n; i++) {
-		qsort(samples[i], ROUNDS, sizeof(__u32), cmp_u32);
-		d[i].ns[p] = samples[i][ROUNDS / 2];
+		qsort(samples[i], rounds, sizeof(__u32), cmp_u32);
+		d[i].ns[p] = samples[i][rounds / 2];
 	}
 }
 
@@ -466,6 +489,11 @@ int main(int argc, char **argv)
 
 	if (!seq)
 		die("memory", ENOMEM);
+	if (getenv("CURVE_ROUNDS")) {
+		rounds = atoi(getenv("CURVE_ROUNDS")) | 1;
+		if (rounds > MAX_ROUNDS)
+			rounds = MAX_ROUNDS;
+	}
 	libbpf_set_print(silent);
 	fifo = pin_cpu();
 	for (i = 0; i < 4; i++) {
@@ -483,7 +511,7 @@ int main(int argc, char **argv)
 
 	printf("Per-packet cost (ns) on the curve: BPF_PROG_TEST_RUN of wrap.bpf.o (repeat %u)\n"
 	       "tail-calling each design; median of %d interleaved rounds; CPU %d%s.\n\n",
-	       REPEAT, ROUNDS, sched_getcpu(), fifo ? ", SCHED_FIFO" : " (SCHED_FIFO refused)");
+	       REPEAT, rounds, sched_getcpu(), fifo ? ", SCHED_FIFO" : " (SCHED_FIFO refused)");
 	for (p = 0; p < NPROFILES; p++) {
 		const struct profile *pr = &profiles[p];
 		__u32 seq_len = 0, warm;

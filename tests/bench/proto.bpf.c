@@ -21,6 +21,9 @@
  *                     1: with fetch-and-add (a full barrier on every architecture);
  *                     2: with plain stores between compiler barriers (enough where stores are
  *                        not reordered with stores: x86-64; a loader would pick 1 elsewhere)
+ *                     3: as 2, but the words live in a per-CPU array of their own (one element
+ *                        of PC_SETS x PC_WAYS words), which a reader copies cheaply to tell which
+ *                        entries were re-keyed while it read
  *   PC_ADAPT          1: when fewer than 1 frame in 16 hit the cache over a window of 1024, the
  *                        next 15 windows skip the cache and go straight to the table (then
  *                        one window probes again): a CPU whose flows do not fit pays the
@@ -29,6 +32,23 @@
  *                     1: the headers (tags, doorkeeper, hand) are a small program-private
  *                        per-CPU array of their own, the entries another, one element each, so
  *                        a miss touches only the header's line and a hit one entry
+ *   PC_OUTER          1: the cache is behind a one-slot array of maps (drains swap it);
+ *                     0: the cache is a plain global per-CPU array of two banks of PC_SETS sets,
+ *                        the bank picked by an epoch word in a plain array (a drain would flip
+ *                        it, wait for a grace period, then read and zero the old bank)
+ *   PC_LEN            0: frame bytes by bpf_xdp_get_buff_len (a helper call, every buffer of a
+ *                        multi-buffer frame); 1: data_end - data (the first buffer only)
+ *   PC_TIME           1: first/last seen in jiffies, clock anchors on a new jiffy;
+ *                     0: no times at all (a bound on what times cost)
+ *   PC_FLOOR          1: classify the frame, hash the key and count nothing (the parser's
+ *                        floor)
+ *   PC_WORDS          1: the parser of word_parse.h (the key built in 64-bit words)
+ *   PC_MMAP           1: the cache is a plain (mmapable, page-aligned) array of CPUs x
+ *                        PC_SETS sets, each CPU indexing its own range by
+ *                        bpf_get_smp_processor_id(); a set's header is padded to 64 bytes so
+ *                        that sets of 448 bytes start on a cache line (a per-CPU array keeps
+ *                        each element in an allocation of its own, 8-byte aligned, and reaches
+ *                        it through a pointer array)
  */
 #include "xdpflow_abi.h"
 
@@ -46,9 +66,24 @@ struct pc_flow_key {
 	__u16 pad;
 };
 
+#ifndef PC_WORDS
+#define PC_WORDS 0
+#endif
+#if PC_WORDS
+#include "word_parse.h"
+#include <bpf/bpf_core_read.h>
+
+static __always_inline __attribute__((unused)) __u64 frame_bytes(struct xdp_md *ctx)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_get_buff_len))
+		return bpf_xdp_get_buff_len(ctx);
+	return ctx->data_end - ctx->data;
+}
+#else
 #define BENCH_KEY struct pc_flow_key
 #define BENCH_KEY_VLAN
 #include "bench_parse.h"
+#endif
 
 #ifndef PC_SETS
 #define PC_SETS 512
@@ -65,11 +100,26 @@ struct pc_flow_key {
 #ifndef PC_GEN
 #define PC_GEN 1
 #endif
+#ifndef PC_MMAP
+#define PC_MMAP 0
+#endif
 #ifndef PC_APART
 #define PC_APART 0
 #endif
 #ifndef PC_ADAPT
 #define PC_ADAPT 0
+#endif
+#ifndef PC_OUTER
+#define PC_OUTER 1
+#endif
+#ifndef PC_LEN
+#define PC_LEN 0
+#endif
+#ifndef PC_TIME
+#define PC_TIME 1
+#endif
+#ifndef PC_FLOOR
+#define PC_FLOOR 0
 #endif
 #define PC_WINDOW 1024
 
@@ -111,6 +161,9 @@ struct pc_hdr {
 #else
 struct pc_set {
 	struct pc_hdr h;
+#if PC_MMAP
+	__u8 hdr_pad[64 - sizeof(struct pc_hdr)];
+#endif
 	struct pc_entry e[PC_WAYS];
 };
 #define PC_CACHE_ENTRIES PC_SETS
@@ -154,12 +207,20 @@ struct flows_table {
 	__type(value, struct xdpflow_flow_counters);
 } flows_epoch0 SEC(".maps");
 
+#if PC_OUTER
 struct fcache_table {
+#if PC_MMAP
+	/* max_entries: PC_CACHE_ENTRIES times the possible CPUs, set by the loader */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+#else
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+#endif
 	__uint(max_entries, PC_CACHE_ENTRIES);
 	__type(key, __u32);
 	__type(value, PC_CACHE_VALUE);
 } fcache_epoch0 SEC(".maps");
+#endif
 
 #if PC_APART
 /*
@@ -189,12 +250,29 @@ struct {
 	__array(values, struct flows_table);
 } pc_flows SEC(".maps") = { .values = { &flows_epoch0 } };
 
+#if PC_OUTER
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__array(values, struct fcache_table);
 } pc_fcache SEC(".maps") = { .values = { &fcache_epoch0 } };
+#else
+/* Two banks; the program counts in bank pc_bank[0] & 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * PC_CACHE_ENTRIES);
+	__type(key, __u32);
+	__type(value, PC_CACHE_VALUE);
+} pc_banks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} pc_bank SEC(".maps");
+#endif
 
 #if PC_DERIVED
 struct refused_table {
@@ -218,6 +296,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpflow_clock_anchor);
 } pc_clock SEC(".maps");
+
+#if PC_GEN == 3
+struct pc_gen_words {
+	__u32 g[PC_SETS * PC_WAYS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pc_gen_words);
+} pc_gens SEC(".maps");
+#endif
 
 /* PC_ADAPT: this CPU's hit rate over the current window, and windows left to skip. */
 struct pc_mode {
@@ -420,11 +511,27 @@ static __always_inline int same_key(const struct pc_flow_key *a, const struct pc
  */
 #define compiler_barrier() asm volatile("" ::: "memory")
 
-static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 way, __u32 tag,
-				  int evict_old, const struct pc_flow_key *k,
+static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 idx, __u32 way,
+				  __u32 tag, int evict_old, const struct pc_flow_key *k,
 				  const struct pc_delta *d)
 {
-#if PC_GEN == 1
+#if PC_GEN == 3
+	__u32 zero = 0, gen, *gw;
+	struct pc_gen_words *gens = bpf_map_lookup_elem(&pc_gens, &zero);
+
+	if (!gens) {
+		account(k, d);
+		return;
+	}
+	gw = &gens->g[(idx * PC_WAYS + way) & (PC_SETS * PC_WAYS - 1)];
+	gen = *gw;
+	if (gen & 1) {
+		account(k, d);
+		return;
+	}
+	*gw = gen + 1;
+	compiler_barrier();
+#elif PC_GEN == 1
 	if (__sync_fetch_and_add(&e->gen, 1) & 1) {
 		__sync_fetch_and_add(&e->gen, -1);
 		account(k, d);
@@ -454,6 +561,9 @@ static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 wa
 #elif PC_GEN == 2
 	compiler_barrier();
 	e->gen = gen + 2;
+#elif PC_GEN == 3
+	compiler_barrier();
+	*gw = gen + 2;
 #endif
 	h->tag[way] = tag;
 }
@@ -488,14 +598,17 @@ static __always_inline struct pc_entry *entry_of(void *cache, void *set, __u32 i
 #endif
 }
 
-static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
+static __always_inline void count_flow(const struct pc_flow_key *k, __u32 ip_bytes,
+				       __u32 tcp_flags, __u64 bytes)
 {
-	struct pc_flow_key *k = &fi->key;
 	struct pc_delta d = {
-		.packets = 1, .bytes = bytes, .ip_bytes = fi->ip_bytes,
-		.tcp_flags = fi->tcp_flags,
+		.packets = 1, .bytes = bytes, .ip_bytes = ip_bytes, .tcp_flags = tcp_flags,
 	};
+#if PC_TIME
 	__u64 now = bpf_jiffies64();
+#else
+	__u64 now = 0;
+#endif
 	__u32 zero = 0, hash, tag, idx, w;
 	struct pc_entry *e;
 	struct pc_hdr *h;
@@ -517,12 +630,26 @@ static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
 		return;
 	}
 #endif
+#if PC_OUTER
 	cache = bpf_map_lookup_elem(&pc_fcache, &zero);
+#else
+	__u32 *bank = bpf_map_lookup_elem(&pc_bank, &zero);
+
+	cache = &pc_banks;
+	if (!bank)
+		return;
+#endif
 	if (!cache)
 		return;
 	hash = key_hash(k);
 	tag = hash | 1;
 	idx = hash >> 23 & (PC_SETS - 1);
+#if !PC_OUTER
+	idx += (*bank & 1) * PC_CACHE_ENTRIES;
+#endif
+#if PC_MMAP
+	idx += bpf_get_smp_processor_id() * PC_CACHE_ENTRIES;
+#endif
 #if PC_APART
 	set = NULL;
 	h = bpf_map_lookup_elem(&pc_headers, &idx);
@@ -541,27 +668,28 @@ static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
 			continue;
 		e->packets++;
 		e->bytes += bytes;
-		e->ip_bytes += fi->ip_bytes;
-		e->tcp_flags |= fi->tcp_flags;
+		e->ip_bytes += ip_bytes;
+		e->tcp_flags |= tcp_flags;
 		if (PC_WAYS > 1)
 			h->refs |= 1u << w;
 #if PC_ADAPT
 		m->hits++;
 #endif
-		if (e->last_seen != now) {
+		if (PC_TIME && e->last_seen != now) {
 			e->last_seen = now;
 			touch_clock(now);
 		}
 		return;
 	}
-	touch_clock(now);
+	if (PC_TIME)
+		touch_clock(now);
 	/* A miss: an empty way takes the flow at once. */
 #pragma unroll
 	for (w = 0; w < PC_WAYS; w++) {
 		if (!h->tag[w]) {
 			e = entry_of(cache, set, idx, w);
 			if (e)
-				rekey(h, e, w, tag, 1, k, &d);
+				rekey(h, e, idx, w, tag, 1, k, &d);
 			return;
 		}
 	}
@@ -576,7 +704,7 @@ static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
 	w = PC_WAYS > 1 ? victim(h) : 0;
 	e = entry_of(cache, set, idx, w);
 	if (e)
-		rekey(h, e, w, tag, 1, k, &d);
+		rekey(h, e, idx, w, tag, 1, k, &d);
 	else
 		account(k, &d);
 }
@@ -584,20 +712,41 @@ static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
 SEC("xdp.frags")
 int proto(struct xdp_md *ctx)
 {
-	struct frame_info fi = {};
+#if PC_LEN
+	__u64 bytes = ctx->data_end - ctx->data;
+#else
 	__u64 bytes = frame_bytes(ctx);
+#endif
 	PC_STATS *s;
+#if PC_WORDS
+	struct frame_words fw;
+	int class = classify_words(&fw, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
 
-	classify(&fi, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
-	if (fi.class == CLASS_IP) {
-		fi.key.ifindex = ctx->ingress_ifindex;
-		count_flow(&fi, bytes);
+	if (class == CLASS_IP) {
+		fw.w[4] |= ctx->ingress_ifindex;
+		if (PC_FLOOR)
+			return key_hash((void *)fw.w) == 1 ? XDP_DROP : XDP_PASS;
+		count_flow((void *)fw.w, fw.ip_bytes, fw.tcp_flags, bytes);
 		return XDP_PASS;
 	}
+#else
+	struct frame_info fi = {};
+	int class;
+
+	classify(&fi, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	class = fi.class;
+	if (class == CLASS_IP) {
+		fi.key.ifindex = ctx->ingress_ifindex;
+		if (PC_FLOOR)
+			return key_hash(&fi.key) == 1 ? XDP_DROP : XDP_PASS;
+		count_flow(&fi.key, fi.ip_bytes, fi.tcp_flags, bytes);
+		return XDP_PASS;
+	}
+#endif
 	s = iface_stats(ctx->ingress_ifindex);
 	if (!s)
 		return XDP_PASS;
-	if (fi.class == CLASS_NON_IP) {
+	if (class == CLASS_NON_IP) {
 		s->non_ip.packets++;
 		s->non_ip.bytes += bytes;
 	} else {
