@@ -61,7 +61,7 @@ BENCH_BINS := $(filter-out %.bpf,$(BENCH_BINS))
 # plain stores in a per-CPU array of their own (3), set headers inside the sets (0) or apart
 # (1), skip the cache while it hardly hits (1), the cache behind an outer map (1) or in two
 # banks of a plain map (0), frame length by the helper (0) or data_end - data (1), times on (1)
-# or off (0), count nothing (1: the parser's floor), the parser of word_parse.h (1), the cache
+# or off (0), count nothing (1: the parser's floor), the parser of xdp/xdpflow_parse.h (1), the cache
 # as a CPU-indexed mmapable array (1).
 proto_flags = -DPC_SETS=$(word 1,$(1)) -DPC_WAYS=$(word 2,$(1)) -DPC_BYPASS=$(word 3,$(1)) \
 	-DPC_DERIVED=$(word 4,$(1)) -DPC_GEN=$(word 5,$(1)) -DPC_APART=$(word 6,$(1)) \
@@ -96,10 +96,11 @@ PROTO_b4w2kdwm := 512 4 1 1 2 0 0 1 0 1 0 1 1
 PROTO_b4w2kdwx := 512 4 1 1 2 0 1 1 0 1 0 1
 PROTO_b4w2kdwg := 512 4 1 1 3 0 0 1 0 1 0 1
 PROTO_b4w2kdw0 := 512 4 1 1 0 0 0 1 0 1 0 1
+PROTO_b4w2kdwga := 512 4 1 1 4 0 0 1 0 1 0 1
 PROTO_NAMES := dm256 dm256g dm256p e4w2kd b4w1k b4w2kda b2w2kda b1w2kd b4w2kd b4w2kdx \
 	b4w2kdo b4w2kdl b4w2kdt floor floorl floorw b4w2kdw \
 	b4w2kdwl b4w2kdwt b4w2kdwo b4w2kdwm b4w2kdwx \
-	b4w2kdwg b4w2kdw0
+	b4w2kdwg b4w2kdw0 b4w2kdwga
 PROTO_BPF := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,$(PROTO_NAMES))
 # The ones make bench puts on the curve next to the product (curve.c takes at most 12).
 PROTO_CURVE := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,dm256 b4w2kd b4w2kdw b4w2kdwg)
@@ -134,17 +135,17 @@ endif
 
 all: $(BUILD)/xdpflow.bpf.o $(BUILD)/xdpflow-loader $(BUILD)/xdpflow-reader
 
-$(BUILD)/xdpflow.bpf.o: xdp/xdpflow.bpf.c pin/xdpflow_abi.h | $(BUILD)
+$(BUILD)/xdpflow.bpf.o: xdp/xdpflow.bpf.c $(wildcard xdp/*.h) pin/xdpflow_abi.h | $(BUILD)
 	@echo "  BPF  $@"
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c $(wildcard tests/bench/*.h) pin/xdpflow_abi.h | $(BUILD)
+$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c $(wildcard tests/bench/*.h xdp/*.h) pin/xdpflow_abi.h | $(BUILD)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ixdp -c $< -o $@
 
-$(BUILD)/bench/proto-%.bpf.o: tests/bench/proto.bpf.c $(wildcard tests/bench/*.h) pin/xdpflow_abi.h Makefile | $(BUILD)
+$(BUILD)/bench/proto-%.bpf.o: tests/bench/proto.bpf.c $(wildcard tests/bench/*.h xdp/*.h) pin/xdpflow_abi.h Makefile | $(BUILD)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) $(call proto_flags,$(PROTO_$*)) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ixdp $(call proto_flags,$(PROTO_$*)) -c $< -o $@
 
 # A second XDP program for the VM tier's coexistence tests (tests/vm/guest-coexist.sh).
 $(BUILD)/vm/%.bpf.o: tests/vm/%.bpf.c | $(BUILD)
@@ -215,7 +216,7 @@ $(BUILD)/tools/%: tests/tools/%.c $$(call objs,$$(call links,tests/tools/$$*.c),
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D) $(DEPS)/bench
-	$(Q)$(CC) $(CFLAGS) -Ipin -MMD -MP -MF $(DEPS)/bench/$*.d -o $@ $< $(LIB) $(PKG_LIBS) \
+	$(Q)$(CC) $(CFLAGS) -Ipin -Itests/unit -MMD -MP -MF $(DEPS)/bench/$*.d -o $@ $< $(LIB) $(PKG_LIBS) \
 		-lm -lpthread
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -167,11 +167,10 @@ static int print_counts(const struct loader_opts *o, const struct pin_maps *pm)
 	snapshot_tables_close(&t);
 	if (err)
 		return err;
-	printf("not recorded:  %llu packets, %llu bytes in %llu flow records (flows the full "
-	       "table refused; still counted per protocol)\n",
+	printf("not recorded:  %llu packets, %llu bytes (frames of flows the full table "
+	       "refused; still counted per protocol)\n",
 	       (unsigned long long)r.read_unrecorded.packets,
-	       (unsigned long long)r.read_unrecorded.bytes,
-	       (unsigned long long)r.read_unrecorded_flows);
+	       (unsigned long long)r.read_unrecorded.bytes);
 	return 0;
 }
 

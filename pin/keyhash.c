@@ -75,29 +75,44 @@ void keyhash_clear(struct keyhash *h)
 	h->n = 0;
 }
 
-/* Slot of key, or of the free slot where it would go. */
-static size_t find_slot(const struct keyhash *h, const void *key)
+/*
+ * A used slot holds 0x80 and 7 more bits of its key's hash: a probe
+ * compares keys only where those match (a lookup that misses, as most of a
+ * flow table's do in the flow cache, then compares almost none).
+ */
+static unsigned char tag_of(uint64_t hash)
 {
-	size_t mask = h->cap - 1, i = keyhash_hash(key, h->key_size) & mask;
+	return 0x80 | (unsigned char)(hash >> 57);
+}
 
-	while (h->used[i] && memcmp(h->entries + i * h->entry_size, key, h->key_size))
+/* Slot of key, or of the free slot where it would go; *tag gets the key's tag. */
+static size_t find_slot(const struct keyhash *h, const void *key, unsigned char *tag)
+{
+	uint64_t hash = keyhash_hash(key, h->key_size);
+	size_t mask = h->cap - 1, i = hash & mask;
+
+	*tag = tag_of(hash);
+	while (h->used[i] &&
+	       (h->used[i] != *tag || memcmp(h->entries + i * h->entry_size, key, h->key_size)))
 		i = (i + 1) & mask;
 	return i;
 }
 
 void *keyhash_get(const struct keyhash *h, const void *key)
 {
+	unsigned char tag;
 	size_t i;
 
 	if (!h->cap)
 		return NULL;
-	i = find_slot(h, key);
+	i = find_slot(h, key, &tag);
 	return h->used[i] ? h->entries + i * h->entry_size + h->value_off : NULL;
 }
 
 static int grow(struct keyhash *h)
 {
 	struct keyhash old = *h;
+	unsigned char tag;
 	size_t i, j;
 
 	if (alloc_table(h, old.cap * 2)) {
@@ -107,10 +122,10 @@ static int grow(struct keyhash *h)
 	for (i = 0; i < old.cap; i++) {
 		if (!old.used[i])
 			continue;
-		j = find_slot(h, old.entries + i * old.entry_size);
+		j = find_slot(h, old.entries + i * old.entry_size, &tag);
 		memcpy(h->entries + j * h->entry_size, old.entries + i * old.entry_size,
 		       h->entry_size);
-		h->used[j] = 1;
+		h->used[j] = tag;
 		h->n++;
 	}
 	keyhash_free(&old);
@@ -119,22 +134,23 @@ static int grow(struct keyhash *h)
 
 void *keyhash_put(struct keyhash *h, const void *key, bool *created)
 {
+	unsigned char tag;
 	size_t i;
 
 	if (created)
 		*created = false;
 	if (!h->cap)
 		return NULL;
-	i = find_slot(h, key);
+	i = find_slot(h, key, &tag);
 	if (h->used[i])
 		return h->entries + i * h->entry_size + h->value_off;
 	if ((h->n + 1) * 4 > h->cap * 3) {
 		if (grow(h))
 			return NULL;
-		i = find_slot(h, key);
+		i = find_slot(h, key, &tag);
 	}
 	memcpy(h->entries + i * h->entry_size, key, h->key_size);
-	h->used[i] = 1;
+	h->used[i] = tag;
 	h->n++;
 	if (created)
 		*created = true;

@@ -18,7 +18,8 @@
 #define PENDING_INFO "info"
 
 /* The tables a drain takes out of service, in the order it swaps them (docs/DESIGN.md). */
-const enum pin_map_id pending_tables[PENDING_TABLES] = { PIN_FLOWCACHE, PIN_FLOWS, PIN_STATS };
+const enum pin_map_id pending_tables[PENDING_TABLES] = { PIN_FLOWCACHE, PIN_FLOWS, PIN_REFUSED,
+							  PIN_STATS };
 
 int *snapshot_tables_slot(struct snapshot_tables *t, enum pin_map_id outer)
 {
@@ -29,6 +30,8 @@ int *snapshot_tables_slot(struct snapshot_tables *t, enum pin_map_id outer)
 		return &t->flows_fd;
 	case PIN_FLOWCACHE:
 		return &t->fcache_fd;
+	case PIN_REFUSED:
+		return &t->refused_fd;
 	default:
 		return NULL;
 	}
@@ -212,7 +215,7 @@ int pending_open(const char *dir, __u64 id, struct pending *p, struct snapshot_t
 
 	memset(p, 0, sizeof(*p));
 	p->info_fd = -1;
-	t->stats_fd = t->flows_fd = t->fcache_fd = -1;
+	snapshot_tables_none(t);
 	snprintf(p->dir, sizeof(p->dir), "%s", dir);
 	p->info.id = id;
 	err = record_path(path, sizeof(path), dir, id, PENDING_INFO);

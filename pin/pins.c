@@ -24,7 +24,12 @@ const struct map_shape pin_shapes[PIN_MAP_COUNT] = {
 			sizeof(struct xdpflow_flow_counters), "flows_epoch0", true },
 	[PIN_FLOWCACHE] = { XDPFLOW_MAP_FLOWCACHE, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
 			    BPF_MAP_TYPE_PERCPU_ARRAY, 4,
-			    sizeof(struct xdpflow_flowcache_entry), "fcache_epoch0" },
+			    sizeof(struct xdpflow_flowcache_set), "fcache_epoch0" },
+	[PIN_REFUSED] = { XDPFLOW_MAP_REFUSED, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
+			  BPF_MAP_TYPE_HASH, sizeof(struct xdpflow_refused_key),
+			  sizeof(struct xdpflow_counter), "refused_epoch0" },
+	[PIN_FLOWCACHE_GEN] = { XDPFLOW_MAP_FLOWCACHE_GEN, BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+				sizeof(struct xdpflow_flowcache_gens) },
 	[PIN_CLOCK] = { XDPFLOW_MAP_CLOCK, BPF_MAP_TYPE_PERCPU_ARRAY, 4,
 			sizeof(struct xdpflow_clock_anchor) },
 };
@@ -103,19 +108,29 @@ const char *foreign_entry(const char *path)
 
 /* How many of the pin names exist in dir, whatever they hold. */
 
-int pin_lock(const char *dir)
+static int lock_folder(const char *dir, int how)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX)) {
+	if (flock(fd, how)) {
 		int err = -errno;
 
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+int pin_lock(const char *dir)
+{
+	return lock_folder(dir, LOCK_EX);
+}
+
+int pin_lock_shared(const char *dir)
+{
+	return lock_folder(dir, LOCK_SH);
 }
 
 void pin_unlock(int lock_fd)

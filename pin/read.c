@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pin/: one read of the tables, from their fds: per-CPU sums, the flow cache merged into the flow table. */
+/* pin/: one read of the tables: per-CPU sums, the flow cache merged into the flow table, live reads kept exact. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,10 @@
 #define FLOW_BATCH 8192
 /* Per-CPU values are read in batches of at most this many bytes. */
 #define PERCPU_BATCH_BYTES (2u << 20)
+/* Copies of a set with a torn entry, and reads of a flow left open, before giving up. */
+#define TORN_TRIES 32
+#define RESOLVE_TRIES 64
+#define NO_ENTRY UINT32_MAX
 
 #define ROUND8(x) (((x) + 7) & ~(size_t)7)
 
@@ -109,8 +113,13 @@ static inline const void *percpu_value(const struct percpu_entry *e, int cpu)
 	return e->values + (size_t)cpu * e->stride;
 }
 
-/* Call fn for every entry of a per-CPU array, reading a batch of entries at a time. */
-static int walk_percpu_array(int fd, size_t value_size, int ncpus,
+/*
+ * Call fn for every entry of a per-CPU array of at most entries entries,
+ * reading a batch of entries at a time.  after_batch (may be NULL) runs
+ * after each batch is read and before its entries are handed over.
+ */
+static int walk_percpu_array(int fd, size_t value_size, __u32 entries, int ncpus,
+			     int (*after_batch)(void *ctx),
 			     int (*fn)(const struct percpu_entry *e, void *ctx), void *ctx)
 {
 	struct percpu_entry e = { .fd = fd, .stride = ROUND8(value_size), .ncpus = ncpus };
@@ -122,6 +131,9 @@ static int walk_percpu_array(int fd, size_t value_size, int ncpus,
 	bool first = true;
 	int ret = 0, last = 0;
 
+	/* No bigger than the array: the buffers are zeroed, page by page. */
+	if (room > entries)
+		room = entries;
 	if (!room)
 		room = 1;
 	/*
@@ -143,6 +155,8 @@ static int walk_percpu_array(int fd, size_t value_size, int ncpus,
 			break;
 		}
 		first = false;
+		if (after_batch)
+			ret = after_batch(ctx);
 		for (i = 0; i < count && !ret; i++) {
 			e.key = keys[i];
 			e.values = values + (size_t)i * per_entry;
@@ -162,7 +176,7 @@ static int add_stats_slot(const struct percpu_entry *e, void *ctx)
 	struct iface_set *out = ctx;
 	const struct xdpflow_iface_stats *v;
 	struct iface_counts *ic;
-	int cpu, f, p;
+	int cpu;
 
 	for (cpu = 0; cpu < e->ncpus; cpu++) {
 		v = percpu_value(e, cpu);
@@ -175,74 +189,341 @@ static int add_stats_slot(const struct percpu_entry *e, void *ctx)
 		counter_add(&ic->non_ip, &v->non_ip);
 		counter_add(&ic->malformed, &v->malformed);
 		counter_add(&ic->unrecorded, &v->unrecorded);
-		ic->unrecorded_flows += v->unrecorded_flows;
-		for (f = 0; f < 2; f++)
-			for (p = 0; p < 256; p++)
-				counter_add(&ic->proto[f][p], &v->proto[f][p]);
 	}
 	return 0;
 }
 
 int snapshot_read_stats(int stats_fd, int ncpus, struct iface_set *out)
 {
-	return walk_percpu_array(stats_fd, sizeof(struct xdpflow_iface_stats), ncpus,
-				 add_stats_slot, out);
+	return walk_percpu_array(stats_fd, sizeof(struct xdpflow_iface_stats),
+				 XDPFLOW_STATS_ENTRIES, ncpus, NULL, add_stats_slot, out);
 }
 
-/*
- * One slot of the flow cache on every CPU.  The one place a cache entry is
- * read: whatever a live read must do about an entry the program rewrites
- * meanwhile belongs here (slot->fd and slot->key read the slot again).
- */
-static int add_cache_slot(const struct percpu_entry *slot, void *ctx)
+/* The frames the full flow table refused, into their interfaces' protocol counts. */
+int snapshot_read_refused(int refused_fd, struct iface_set *out)
 {
-	struct flow_cache *out = ctx;
-	const struct xdpflow_flowcache_entry *e;
-	struct cached_flow *cf;
-	int cpu;
+	struct xdpflow_refused_key keys[256];
+	struct xdpflow_counter values[256];
+	struct iface_counts *ic;
+	__u64 token = 0;
+	bool first = true;
+	int last = 0;
+	__u32 count, i;
 
-	for (cpu = 0; cpu < slot->ncpus; cpu++) {
-		e = percpu_value(slot, cpu);
-		if (!e->counters.packets)
-			continue; /* empty slot */
-		cf = keyhash_put(&out->h, &e->key, NULL);
-		if (!cf)
-			return -ENOMEM;
-		flow_counters_merge(&cf->c, &e->counters);
-		out->entries++;
+	memset(keys, 0, sizeof(keys));
+	memset(values, 0, sizeof(values));
+	while (!last) {
+		count = 256;
+		last = lookup_batch(refused_fd, &token, first, keys, values, &count);
+		if (last < 0)
+			return last;
+		first = false;
+		for (i = 0; i < count; i++) {
+			ic = iface_set_get(out, keys[i].ifindex);
+			if (!ic)
+				return -ENOMEM;
+			counter_add(&ic->proto[keys[i].family == 6][keys[i].proto], &values[i]);
+		}
 	}
 	return 0;
 }
 
-int snapshot_read_flowcache(int fcache_fd, int ncpus, struct flow_cache *out)
+/* ---- The flow cache ---- */
+
+/* One CPU's entry of a flow, as copied: counts, and its generation word then (live reads). */
+struct cache_entry {
+	struct xdpflow_flow_counters c;
+	__u32 gen_index; /* cpu * XDPFLOW_FLOWCACHE_ENTRIES + set * WAYS + way */
+	__u32 gen;
+	__u32 next; /* the flow's next entry, or NO_ENTRY */
+	__u32 pad;
+};
+
+/* Every CPU's generation words, as one copy of XDPFLOW_MAP_FLOWCACHE_GEN. */
+static int read_gens(const struct flow_cache *fc, __u32 *gens)
 {
+	__u32 zero = 0;
+
+	_Static_assert(sizeof(struct xdpflow_flowcache_gens) % 8 == 0,
+		       "per-CPU copies are packed: gens[cpu * ENTRIES + i]");
+	return bpf_map_lookup_elem(fc->fgen_fd, &zero, gens) ? -errno : 0;
+}
+
+static void swap_gens(struct flow_cache *fc)
+{
+	__u32 *t = fc->prev;
+
+	fc->prev = fc->cur;
+	fc->cur = t;
+}
+
+static int cache_add(struct flow_cache *fc, const struct xdpflow_flowcache_entry *e,
+		     __u32 gen_index, __u32 gen)
+{
+	struct cached_flow *cf;
+	struct cache_entry *ce;
+	bool created;
+
+	if (fc->n == fc->cap) {
+		size_t cap = fc->cap ? fc->cap * 2 : 1024;
+
+		ce = realloc(fc->e, cap * sizeof(*ce));
+		if (!ce)
+			return -ENOMEM;
+		fc->e = ce;
+		fc->cap = cap;
+	}
+	cf = keyhash_put(&fc->h, &e->key, &created);
+	if (!cf)
+		return -ENOMEM;
+	if (created)
+		cf->first = NO_ENTRY;
+	ce = &fc->e[fc->n];
+	ce->c = e->counters;
+	ce->gen_index = gen_index;
+	ce->gen = gen;
+	ce->next = cf->first;
+	cf->first = (__u32)fc->n++;
+	cf->entries++;
+	flow_counters_merge(&cf->c, &e->counters);
+	return 0;
+}
+
+/* An entry copied while the program re-keyed it: its set is copied again. */
+struct torn_entry {
+	__u32 set;
+	__u16 cpu;
+	__u16 way;
+};
+
+struct cache_read {
+	struct flow_cache *fc;
+	int ncpus;
+	struct torn_entry *torn;
+	size_t ntorn, torn_cap;
+};
+
+static int note_torn(struct cache_read *cr, __u32 set, int cpu, int way)
+{
+	struct torn_entry *t;
+
+	if (cr->ntorn == cr->torn_cap) {
+		size_t cap = cr->torn_cap ? cr->torn_cap * 2 : 64;
+
+		t = realloc(cr->torn, cap * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		cr->torn = t;
+		cr->torn_cap = cap;
+	}
+	cr->torn[cr->ntorn++] = (struct torn_entry){ set, (__u16)cpu, (__u16)way };
+	return 0;
+}
+
+/*
+ * A copy of an entry is one flow's when its generation word was the same
+ * even value before and after the copy (prev and cur); in a final table
+ * every entry is.  Returns 1 when the copy is torn.
+ */
+static int take_entry(struct flow_cache *fc, const struct xdpflow_flowcache_set *set, __u32 idx,
+		      int cpu, int way)
+{
+	const struct xdpflow_flowcache_entry *e = &set->e[way];
+	__u32 gi = (__u32)cpu * XDPFLOW_FLOWCACHE_ENTRIES + idx * XDPFLOW_FLOWCACHE_WAYS + way;
+	__u32 g = 0;
+
+	if (fc->live) {
+		g = fc->prev[gi];
+		if (g != fc->cur[gi] || (g & 1))
+			return 1;
+	}
+	if (!e->counters.packets)
+		return 0;
+	return cache_add(fc, e, gi, g);
+}
+
+/* After each batch of sets: the words from before it in prev, from after it in cur. */
+static int cache_batch_read(void *ctx)
+{
+	struct flow_cache *fc = ((struct cache_read *)ctx)->fc;
+
+	if (!fc->live)
+		return 0;
+	swap_gens(fc);
+	return read_gens(fc, fc->cur);
+}
+
+static int add_cache_set(const struct percpu_entry *e, void *ctx)
+{
+	struct cache_read *cr = ctx;
+	const struct xdpflow_flowcache_set *set;
+	int cpu, w, ret;
+
+	for (cpu = 0; cpu < e->ncpus; cpu++) {
+		set = percpu_value(e, cpu);
+		for (w = 0; w < XDPFLOW_FLOWCACHE_WAYS; w++) {
+			ret = take_entry(cr->fc, set, e->key, cpu, w);
+			if (ret > 0)
+				ret = note_torn(cr, e->key, cpu, w);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Copy each torn entry's set again between two copies of the words, until it is whole. */
+static int retake_torn(struct cache_read *cr)
+{
+	struct flow_cache *fc = cr->fc;
+	size_t stride = ROUND8(sizeof(struct xdpflow_flowcache_set)), i, left;
+	unsigned char *values = calloc(cr->ncpus, stride);
+	int tries, ret = 0;
+
+	if (!values)
+		return -ENOMEM;
+	for (tries = 0, left = cr->ntorn; left && tries < TORN_TRIES && !ret; tries++) {
+		for (i = 0; i < cr->ntorn && !ret; i++) {
+			struct torn_entry *t = &cr->torn[i];
+
+			if (t->set == UINT32_MAX)
+				continue;
+			ret = read_gens(fc, fc->prev);
+			if (!ret && bpf_map_lookup_elem(fc->fd, &t->set, values))
+				ret = -errno;
+			if (!ret)
+				ret = read_gens(fc, fc->cur);
+			if (!ret)
+				ret = take_entry(fc, (const void *)(values + (size_t)t->cpu * stride),
+						 t->set, t->cpu, t->way);
+			if (ret == 0) {
+				t->set = UINT32_MAX;
+				left--;
+			} else if (ret > 0) {
+				ret = 0;
+			}
+		}
+	}
+	/* Still torn: a re-key under way all along; its old flow is going to the table. */
+	fc->torn_left += left;
+	free(values);
+	return ret;
+}
+
+int snapshot_read_flowcache(int fcache_fd, int fgen_fd, int ncpus, struct flow_cache *out)
+{
+	struct cache_read cr = { .fc = out, .ncpus = ncpus };
+	size_t words = (size_t)ncpus * XDPFLOW_FLOWCACHE_ENTRIES;
 	int err;
 
-	out->entries = 0;
+	memset(out, 0, sizeof(*out));
+	out->fd = fcache_fd;
+	out->fgen_fd = fgen_fd;
+	out->live = fgen_fd >= 0;
 	err = keyhash_init(&out->h, sizeof(struct xdpflow_flow_key), sizeof(struct cached_flow),
 			   1024);
 	if (err)
 		return err;
-	return walk_percpu_array(fcache_fd, sizeof(struct xdpflow_flowcache_entry), ncpus,
-				 add_cache_slot, out);
+	if (out->live) {
+		out->prev = calloc(words, sizeof(__u32));
+		out->cur = calloc(words, sizeof(__u32));
+		out->before = calloc(words, sizeof(__u32));
+		out->after = calloc(words, sizeof(__u32));
+		if (!out->prev || !out->cur || !out->before || !out->after)
+			return -ENOMEM;
+		err = read_gens(out, out->cur);
+	}
+	/* Each batch is checked against the words before it and after it. */
+	if (!err)
+		err = walk_percpu_array(fcache_fd, sizeof(struct xdpflow_flowcache_set),
+					XDPFLOW_FLOWCACHE_SETS, ncpus, cache_batch_read,
+					add_cache_set, &cr);
+	if (!err && cr.ntorn)
+		err = retake_torn(&cr);
+	/* The words every later decision compares with: taken after every copy above. */
+	if (!err && out->live)
+		err = read_gens(out, out->prev);
+	free(cr.torn);
+	return err;
 }
 
-int snapshot_add_cache_to_ifaces(const struct flow_cache *cache, struct iface_set *ifaces)
+void flow_cache_free(struct flow_cache *fc)
 {
-	const struct xdpflow_flow_key *k;
-	const struct cached_flow *cf;
-	struct iface_counts *ic;
-	size_t pos = 0;
+	keyhash_free(&fc->h);
+	free(fc->e);
+	free(fc->prev);
+	free(fc->cur);
+	free(fc->before);
+	free(fc->after);
+	fc->e = NULL;
+	fc->prev = fc->cur = fc->before = fc->after = NULL;
+	fc->n = fc->cap = 0;
+}
 
-	while ((cf = keyhash_next(&cache->h, &pos, (const void **)&k))) {
-		ic = iface_set_get(ifaces, k->ifindex);
-		if (!ic)
-			return -ENOMEM;
-		ic->proto[k->family == 6][k->proto].packets += cf->c.packets;
-		ic->proto[k->family == 6][k->proto].bytes += cf->c.bytes;
+/*
+ * What a flow's cache entries add to a read of its table entry taken
+ * between two copies of the words, before and after: an entry whose word
+ * is unchanged after was not moved into the table (add it); one whose
+ * word had changed, evenly, before was moved into the table before it
+ * was read (leave it out).  Returns whether an entry was neither: moved
+ * while the table entry was read, into that read or not.
+ */
+static bool decide(const struct flow_cache *fc, const struct cached_flow *cf, const __u32 *before,
+		   const __u32 *after, struct xdpflow_flow_counters *sum)
+{
+	const struct cache_entry *ce;
+	bool open = false;
+	__u32 i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!fc->live) {
+		*sum = cf->c;
+		return false;
 	}
+	for (i = cf->first; i != NO_ENTRY; i = ce->next) {
+		ce = &fc->e[i];
+		if (after[ce->gen_index] == ce->gen)
+			flow_counters_merge(sum, &ce->c);
+		else if (before[ce->gen_index] == ce->gen || (before[ce->gen_index] & 1))
+			open = true;
+	}
+	return open;
+}
+
+/*
+ * Read one flow's table entry again between two copies of the words, until
+ * each of its cache entries is decided; rec->c becomes that table entry
+ * (zero if it has none) plus the entries not moved into it.
+ */
+static int resolve(struct flow_cache *fc, int flows_fd, const struct cached_flow *cf,
+		   struct flow_record *rec)
+{
+	struct xdpflow_flow_counters table, sum;
+	bool open = true;
+	int tries, err = 0;
+
+	/* Words of its own: prev and cur still serve the rest of the walk's batch. */
+	for (tries = 0; open && tries < RESOLVE_TRIES && !err; tries++) {
+		err = read_gens(fc, fc->before);
+		memset(&table, 0, sizeof(table));
+		if (!err && bpf_map_lookup_elem(flows_fd, &rec->key, &table) && errno != ENOENT)
+			err = -errno;
+		if (!err)
+			err = read_gens(fc, fc->after);
+		if (!err)
+			open = decide(fc, cf, fc->before, fc->after, &sum);
+	}
+	if (err)
+		return err;
+	/* Never resolved: the open entries stay out (never counted twice). */
+	fc->rereads += tries;
+	fc->unresolved += open;
+	rec->c = table;
+	flow_counters_merge(&rec->c, &sum);
 	return 0;
 }
+
+/* ---- The clock, the read ---- */
 
 int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk)
 {
@@ -276,6 +557,12 @@ static int cmp_ifindex(const void *a, const void *b)
 	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
 }
 
+static void sort_ifaces(struct iface_set *s)
+{
+	if (s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_ifindex);
+}
+
 static int flow_capacity(int flows_fd, __u32 *capacity)
 {
 	struct bpf_map_info info = {};
@@ -293,29 +580,28 @@ int snapshot_read(const struct snapshot_tables *t, int clock_fd, int ncpus, stru
 
 	memset(s, 0, sizeof(*s));
 	s->ncpus = ncpus;
-	/* The read order (cache, stats, then the table): see xdpflow.h. */
-	err = snapshot_read_flowcache(t->fcache_fd, ncpus, &s->cache);
+	/* The read order: see xdpflow.h. */
+	err = snapshot_read_stats(t->stats_fd, ncpus, &s->ifaces);
 	if (!err)
-		err = snapshot_read_stats(t->stats_fd, ncpus, &s->ifaces);
+		err = snapshot_read_refused(t->refused_fd, &s->ifaces);
+	if (!err)
+		err = snapshot_read_flowcache(t->fcache_fd, t->fgen_fd, ncpus, &s->cache);
 	if (!err)
 		err = flow_capacity(t->flows_fd, &s->flow_capacity);
 	if (!err && clock_fd >= 0)
 		err = snapshot_read_clock(clock_fd, ncpus, &s->clock);
-	if (!err)
-		err = snapshot_add_cache_to_ifaces(&s->cache, &s->ifaces);
 	if (err) {
 		snapshot_free(s);
 		return err;
 	}
-	if (s->ifaces.n)
-		qsort(s->ifaces.v, s->ifaces.n, sizeof(*s->ifaces.v), cmp_ifindex);
+	sort_ifaces(&s->ifaces);
 	return 0;
 }
 
 void snapshot_free(struct snapshot *s)
 {
 	iface_set_free(&s->ifaces);
-	keyhash_free(&s->cache.h);
+	flow_cache_free(&s->cache);
 }
 
 const struct iface_counts *snapshot_iface(const struct snapshot *s, __u32 ifindex)
@@ -328,16 +614,21 @@ const struct iface_counts *snapshot_iface(const struct snapshot *s, __u32 ifinde
 	return NULL;
 }
 
+/* ---- The walk ---- */
+
 struct flow_batch {
 	struct xdpflow_flow_key *keys;
 	struct xdpflow_flow_counters *values;
+	__u32 room;
 };
 
-static int alloc_flow_batch(struct flow_batch *b)
+static int alloc_flow_batch(struct flow_batch *b, __u32 capacity)
 {
+	/* No bigger than the table (a small one is read often, by tests and --watch). */
+	b->room = capacity && capacity < FLOW_BATCH ? capacity : FLOW_BATCH;
 	/* Zeroed for memcheck, as in walk_percpu_array(). */
-	b->keys = calloc(FLOW_BATCH, sizeof(*b->keys));
-	b->values = calloc(FLOW_BATCH, sizeof(*b->values));
+	b->keys = calloc(b->room, sizeof(*b->keys));
+	b->values = calloc(b->room, sizeof(*b->values));
 	if (b->keys && b->values)
 		return 0;
 	free(b->keys);
@@ -351,80 +642,172 @@ static void free_flow_batch(struct flow_batch *b)
 	free(b->values);
 }
 
-/* Table entries, merged with their cache entries (marked merged). */
-static int walk_table(int flows_fd, struct flow_cache *cache, flow_fn fn, void *ctx,
-		      __u64 *entries)
+struct walk {
+	const struct snapshot_tables *t;
+	struct snapshot *s;
+	flow_fn fn;
+	void *ctx;
+	struct walk_counts *wc;
+	struct iface_counts *ic; /* the last flow's interface, while deriving protocols */
+};
+
+/* The counts before the first walk, to go back to should it not finish. */
+static int save_ifaces(const struct iface_set *from, struct iface_set *to)
 {
-	struct flow_record rec = {};
+	memset(to, 0, sizeof(*to));
+	if (!from->n)
+		return 0;
+	to->v = malloc(from->n * sizeof(*to->v));
+	if (!to->v)
+		return -ENOMEM;
+	memcpy(to->v, from->v, from->n * sizeof(*to->v));
+	to->n = to->cap = from->n;
+	return 0;
+}
+
+/* Hand one flow over; on the first walk of a snapshot also add it to its protocol's counts. */
+static int emit(struct walk *w, const struct flow_record *rec)
+{
+	struct iface_counts *ic = w->ic;
+
+	if (!rec->c.packets)
+		return 0;
+	w->wc->flows++;
+	if (!w->s->walked) {
+		if (!ic || ic->ifindex != rec->key.ifindex) {
+			ic = iface_set_get(&w->s->ifaces, rec->key.ifindex);
+			if (!ic)
+				return -ENOMEM;
+			w->ic = ic;
+		}
+		ic->proto[rec->key.family == 6][rec->key.proto].packets += rec->c.packets;
+		ic->proto[rec->key.family == 6][rec->key.proto].bytes += rec->c.bytes;
+	}
+	return w->fn ? w->fn(rec, w->ctx) : 0;
+}
+
+/* A table entry merged with the cache entries its read leaves out. */
+static int table_flow(struct walk *w, struct flow_record *rec)
+{
+	struct flow_cache *fc = &w->s->cache;
+	struct xdpflow_flow_counters sum;
 	struct cached_flow *cf;
+	int err;
+
+	cf = fc->h.n ? keyhash_get(&fc->h, &rec->key) : NULL;
+	if (cf) {
+		cf->merged = true;
+		if (decide(fc, cf, fc->prev, fc->cur, &sum)) {
+			err = resolve(fc, w->t->flows_fd, cf, rec);
+			if (err)
+				return err;
+		} else {
+			flow_counters_merge(&rec->c, &sum);
+		}
+	}
+	return emit(w, rec);
+}
+
+static int walk_table(struct walk *w)
+{
+	struct flow_cache *fc = &w->s->cache;
+	struct flow_record rec = {};
 	struct flow_batch b;
 	__u64 token = 0;
 	bool first = true;
 	int ret = 0, last = 0;
 	__u32 count, i;
 
-	_Static_assert(sizeof(struct xdpflow_flow_key) == 44, "keys are packed in batches");
-	if (alloc_flow_batch(&b))
+	_Static_assert(sizeof(struct xdpflow_flow_key) == 48, "keys are packed in batches");
+	if (alloc_flow_batch(&b, w->s->flow_capacity))
 		return -ENOMEM;
 	while (!last && !ret) {
-		count = FLOW_BATCH;
-		last = lookup_batch(flows_fd, &token, first, b.keys, b.values, &count);
+		count = b.room;
+		last = lookup_batch(w->t->flows_fd, &token, first, b.keys, b.values, &count);
 		if (last < 0) {
 			ret = last;
 			break;
 		}
 		first = false;
-		*entries += count;
-		if (!fn)
-			continue;
+		/* The words after this batch; prev holds those from before it. */
+		if (fc->live && fc->h.n)
+			ret = read_gens(fc, fc->cur);
+		w->wc->table_entries += count;
 		for (i = 0; i < count && !ret; i++) {
 			rec.key = b.keys[i];
 			rec.c = b.values[i];
-			cf = cache ? keyhash_get(&cache->h, &rec.key) : NULL;
-			if (cf) {
-				flow_counters_merge(&rec.c, &cf->c);
-				cf->merged = true;
-			}
-			ret = fn(&rec, ctx);
+			ret = table_flow(w, &rec);
 		}
+		if (fc->live && fc->h.n)
+			swap_gens(fc);
 	}
 	free_flow_batch(&b);
 	return ret;
 }
 
-int snapshot_walk_flows(int flows_fd, struct flow_cache *cache, flow_fn fn, void *ctx,
-			__u64 *table_entries)
+/* Flows that were only in the caches when the walk passed their place in the table. */
+static int walk_cache_only(struct walk *w)
 {
+	struct flow_cache *fc = &w->s->cache;
+	struct xdpflow_flow_counters sum;
 	struct flow_record rec = {};
 	struct cached_flow *cf;
 	const void *key;
-	__u64 entries = 0;
 	size_t pos = 0;
-	int ret;
+	int ret = 0;
 
-	while ((cf = keyhash_next(&cache->h, &pos, NULL)))
-		cf->merged = false;
-	ret = walk_table(flows_fd, cache, fn, ctx, &entries);
-	if (table_entries)
-		*table_entries = entries;
-	if (ret)
-		return ret;
-	/* Flows that never left a CPU's cache have no table entry yet. */
-	pos = 0;
-	while ((cf = keyhash_next(&cache->h, &pos, &key))) {
+	if (fc->live && fc->h.n)
+		ret = read_gens(fc, fc->cur);
+	while (!ret && (cf = keyhash_next(&fc->h, &pos, &key))) {
 		if (cf->merged)
 			continue;
 		memcpy(&rec.key, key, sizeof(rec.key));
-		rec.c = cf->c;
-		ret = fn(&rec, ctx);
+		/* An entry moved since it was copied: the flow has a table entry now. */
+		if (decide(fc, cf, fc->cur, fc->cur, &sum) ||
+		    (fc->live && sum.packets != cf->c.packets)) {
+			ret = resolve(fc, w->t->flows_fd, cf, &rec);
+		} else {
+			rec.c = sum;
+		}
+		if (!ret) {
+			w->wc->cache_only++;
+			ret = emit(w, &rec);
+		}
+	}
+	return ret;
+}
+
+int snapshot_walk_flows(const struct snapshot_tables *t, struct snapshot *s, flow_fn fn, void *ctx,
+			struct walk_counts *wc)
+{
+	struct walk_counts local;
+	struct walk w = { .t = t, .s = s, .fn = fn, .ctx = ctx, .wc = wc ? wc : &local };
+	struct iface_set before = {};
+	struct cached_flow *cf;
+	size_t pos = 0;
+	int ret;
+
+	memset(w.wc, 0, sizeof(*w.wc));
+	while ((cf = keyhash_next(&s->cache.h, &pos, NULL)))
+		cf->merged = false;
+	if (!s->walked) {
+		ret = save_ifaces(&s->ifaces, &before);
 		if (ret)
 			return ret;
 	}
-	return 0;
-}
-
-int snapshot_count_flows(int flows_fd, __u64 *entries)
-{
-	*entries = 0;
-	return walk_table(flows_fd, NULL, NULL, NULL, entries);
+	ret = walk_table(&w);
+	if (!ret)
+		ret = walk_cache_only(&w);
+	if (!s->walked && !ret) {
+		/* Protocol counts are complete now, and stay as this walk made them. */
+		s->walked = true;
+		sort_ifaces(&s->ifaces);
+	} else if (!s->walked) {
+		/* A walk cut short derived part of them: back to the counts before it. */
+		iface_set_free(&s->ifaces);
+		s->ifaces = before;
+		before.v = NULL;
+	}
+	iface_set_free(&before);
+	return ret;
 }

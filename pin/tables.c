@@ -132,7 +132,7 @@ out:
 
 int pin_holds_counts(const char *dir)
 {
-	static const enum pin_map_id tables[] = { PIN_STATS, PIN_FLOWS, PIN_FLOWCACHE };
+	static const enum pin_map_id tables[] = { PIN_STATS, PIN_FLOWS, PIN_FLOWCACHE, PIN_REFUSED };
 	char path[PATH_MAX];
 	int ncpus = libbpf_num_possible_cpus();
 	size_t i;
@@ -152,12 +152,30 @@ int pin_holds_counts(const char *dir)
 
 int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tables *t)
 {
-	int err;
+	int err = 0;
 
+	/*
+	 * Shared with other reads, exclusive of drains: no drain swaps the
+	 * tables while this read uses their generation words.  A read that
+	 * cannot take it (a folder it may not open) goes on without: only a
+	 * drain at the same moment could then confuse it.
+	 */
+	t->lock_fd = pin_lock_shared(pm->dir);
+	if (t->lock_fd < 0)
+		t->lock_fd = -1;
 	t->stats_fd = pin_open_current(pm, PIN_STATS);
 	t->flows_fd = pin_open_current(pm, PIN_FLOWS);
 	t->fcache_fd = pin_open_current(pm, PIN_FLOWCACHE);
-	err = t->stats_fd < 0 ? t->stats_fd : t->flows_fd < 0 ? t->flows_fd : t->fcache_fd;
+	t->refused_fd = pin_open_current(pm, PIN_REFUSED);
+	t->fgen_fd = pm->fd[PIN_FLOWCACHE_GEN];
+	if (t->stats_fd < 0)
+		err = t->stats_fd;
+	else if (t->flows_fd < 0)
+		err = t->flows_fd;
+	else if (t->fcache_fd < 0)
+		err = t->fcache_fd;
+	else if (t->refused_fd < 0)
+		err = t->refused_fd;
 	if (err < 0) {
 		snapshot_tables_close(t);
 		return err;
@@ -165,15 +183,27 @@ int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tabl
 	return 0;
 }
 
+void snapshot_tables_none(struct snapshot_tables *t)
+{
+	t->stats_fd = t->flows_fd = t->fcache_fd = t->refused_fd = -1;
+	t->fgen_fd = t->lock_fd = -1;
+}
+
 void snapshot_tables_close(struct snapshot_tables *t)
 {
-	if (t->stats_fd >= 0)
-		close(t->stats_fd);
-	if (t->flows_fd >= 0)
-		close(t->flows_fd);
-	if (t->fcache_fd >= 0)
-		close(t->fcache_fd);
-	t->stats_fd = t->flows_fd = t->fcache_fd = -1;
+	int *fds[] = { &t->stats_fd, &t->flows_fd, &t->fcache_fd, &t->refused_fd };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	/* fgen_fd belongs to the pin_maps it came from. */
+	t->fgen_fd = -1;
+	if (t->lock_fd >= 0)
+		pin_unlock(t->lock_fd);
+	t->lock_fd = -1;
 }
 
 static int table_id(int fd, __u32 *id)

@@ -59,6 +59,8 @@ enum pin_map_id {
 	PIN_STATS, /* outer map: slot 0 holds the current per-CPU stats array */
 	PIN_FLOWS, /* outer map: slot 0 holds the current flow hash table */
 	PIN_FLOWCACHE, /* outer map: slot 0 holds the current per-CPU flow cache */
+	PIN_REFUSED, /* outer map: slot 0 holds the current table of refused frames */
+	PIN_FLOWCACHE_GEN, /* the flow cache's generation words (not swapped) */
 	PIN_CLOCK,
 	PIN_MAP_COUNT,
 };
@@ -107,8 +109,9 @@ int pin_open(const char *dir, bool writable, struct pin_maps *pm, char *msg, siz
 void pin_close(struct pin_maps *pm);
 
 /*
- * A new fd for the table in slot 0 of an outer map (PIN_STATS, PIN_FLOWS or
- * PIN_FLOWCACHE), read-only unless pm is writable; -errno on failure.
+ * A new fd for the table in slot 0 of an outer map (PIN_STATS, PIN_FLOWS,
+ * PIN_FLOWCACHE or PIN_REFUSED), read-only unless pm is writable; -errno on
+ * failure.
  * Needs CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID).
  */
 int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer);
@@ -131,6 +134,8 @@ int pin_install_table(const struct pin_maps *pm, enum pin_map_id outer, int tabl
 
 /* Exclusive advisory lock on the pin folder (loaders, drains); fd or -errno. */
 int pin_lock(const char *dir);
+/* The same lock, shared: live reads, which drains wait for (and which wait for drains). */
+int pin_lock_shared(const char *dir);
 void pin_unlock(int lock_fd);
 
 /* pin_probe_layout()'s version when something other than a layout map holds the name. */
@@ -338,18 +343,25 @@ size_t format_utc_ms(int64_t wall_ns, char *buf);
 /* ===================================================================== */
 
 /*
- * The three tables one read (or one drain) works on.  Normally the ones
- * currently in the outer maps' slot 0 (snapshot_tables_open_current); a
- * drain passes the tables it just swapped out, whose contents are final.
+ * The tables one read (or one drain) works on.  Normally the ones currently
+ * in the outer maps' slot 0, with the cache's generation words and the pin
+ * folder's lock held shared (snapshot_tables_open_current): a live read.
+ * A drain passes the tables it just swapped out, whose contents are final,
+ * with fgen_fd and lock_fd -1.
  */
 struct snapshot_tables {
 	int stats_fd;
 	int flows_fd;
 	int fcache_fd;
+	int refused_fd;
+	int fgen_fd; /* a live read: XDPFLOW_MAP_FLOWCACHE_GEN (not owned); -1: final tables */
+	int lock_fd; /* the pin folder, locked shared; -1: none */
 };
 
 int snapshot_tables_open_current(const struct pin_maps *pm, struct snapshot_tables *t);
 void snapshot_tables_close(struct snapshot_tables *t);
+/* Every fd of t -1: no tables (final ones are filled in by their opener). */
+void snapshot_tables_none(struct snapshot_tables *t);
 
 /*
  * The kernel's ids of the three tables.  A drain swaps fresh tables in,
@@ -368,9 +380,13 @@ struct iface_counts {
 	__u32 pad;
 	struct xdpflow_counter non_ip;
 	struct xdpflow_counter malformed;
-	struct xdpflow_counter unrecorded; /* also in proto[] */
-	__u64 unrecorded_flows; /* flow records the full table refused */
-	/* The stats' proto[] plus the live flow-cache entries: complete. */
+	/* IP frames whose flow the full table refused: in no flow, in proto[] */
+	struct xdpflow_counter unrecorded;
+	/*
+	 * The interface's flows by family and protocol, plus its refused
+	 * frames: complete once snapshot_walk_flows() walked the flows (the
+	 * snapshot's walked), only the refused frames before.
+	 */
 	struct xdpflow_counter proto[2][256];
 };
 
@@ -382,19 +398,33 @@ struct iface_set {
 /* One flow: its table entry and its cache entries on every CPU, merged. */
 struct flow_record {
 	struct xdpflow_flow_key key;
-	__u32 pad;
 	struct xdpflow_flow_counters c;
 };
 
-/* The flow caches of every CPU, merged by key; at most 256 x CPUs entries. */
-struct flow_cache {
-	struct keyhash h; /* struct xdpflow_flow_key -> struct cached_flow */
-	size_t entries; /* non-empty entries read, every CPU's (h.n: the flows among them) */
-};
-
+/* A flow's cache entries, merged; each entry's own copy is in flow_cache.e. */
 struct cached_flow {
 	struct xdpflow_flow_counters c;
+	__u32 first; /* its first entry in flow_cache.e */
+	__u32 entries; /* how many (at most one per CPU) */
 	bool merged; /* matched a table entry during the current walk */
+};
+
+/*
+ * The flow caches of every CPU, merged by key, with what a live read needs
+ * to tell each entry's counts from the table's: the generation word each
+ * entry had when it was copied, and copies of every CPU's words.
+ */
+struct flow_cache {
+	struct keyhash h; /* struct xdpflow_flow_key -> struct cached_flow */
+	struct cache_entry *e; /* every entry copied (pin/read.c) */
+	size_t n, cap;
+	bool live; /* a live read: the program may still change the entries */
+	int fd, fgen_fd;
+	__u32 *prev, *cur, *before, *after; /* copies of the words, ncpus x ENTRIES each */
+	/* What the live read had to do (for tests and -v). */
+	__u64 torn_left; /* entries torn in every copy, left out */
+	__u64 rereads; /* single reads of a flow's table entry */
+	__u64 unresolved; /* flows whose entries stayed undecided, left out */
 };
 
 /* Everything but the flows themselves, which are streamed. */
@@ -404,6 +434,7 @@ struct snapshot {
 	struct flow_cache cache;
 	struct flow_clock clock;
 	__u32 flow_capacity;
+	bool walked; /* a walk completed: ifaces' protocol counts are complete */
 };
 
 static inline void counter_add(struct xdpflow_counter *a, const struct xdpflow_counter *b)
@@ -412,7 +443,7 @@ static inline void counter_add(struct xdpflow_counter *a, const struct xdpflow_c
 	a->bytes += b->bytes;
 }
 
-/* The IP frames of an interface: every protocol of both families. */
+/* The IP frames of an interface: every protocol of both families (walked snapshots). */
 struct xdpflow_counter iface_counts_ip(const struct iface_counts *ic);
 /* Every frame of an interface: non-IP + malformed + IP (docs/DESIGN.md, counting rules). */
 struct xdpflow_counter iface_counts_total(const struct iface_counts *ic);
@@ -421,26 +452,22 @@ struct xdpflow_counter iface_counts_total(const struct iface_counts *ic);
 void flow_counters_merge(struct xdpflow_flow_counters *a, const struct xdpflow_flow_counters *b);
 
 /*
- * The read order, the same for every reader of the maps (xdpflow-reader,
- * a drain's report, the loader's run and status), is: the flow cache,
- * then the stats (both in snapshot_read), then the flow table, walked
- * after both by snapshot_walk_flows() or snapshot_count_flows().
+ * The read, the same for every reader of the maps (xdpflow-reader, a
+ * drain's report, the loader's run and status; docs/DESIGN.md, "Live
+ * reads"): snapshot_read() reads the stats and the refused frames (which
+ * never hold what the cache or the table hold), then the flow cache,
+ * keeping each entry's generation word; snapshot_walk_flows() then walks
+ * the flow table and hands over every flow once, each table entry merged
+ * with exactly those cache entries whose counts it does not hold yet.  In
+ * a live read, an entry the program moved into the table while the read
+ * ran is told apart by its generation word, so no frame counted before
+ * the read began is counted twice or missed, and a copy of an entry the
+ * program was re-keying is never used (no invented flow, no mixed record).
+ * A drain reads tables nothing writes any more.
  *
- * A frame's counts sit in exactly one place: a CPU's cache entry, or,
- * once that entry is evicted, the flow table (its flow) and the stats (its
- * protocol).  The table comes last because a read streams it: a million
- * flows are not held in memory, so each table entry must meet its cache
- * entries as it is read, and those must be in memory by then.  The cache
- * comes before the stats for the same reason it comes before the table:
- * an entry evicted between two reads of a live table is then in both
- * (counted twice in that read) and never in neither (lost).  Live reads
- * can so count an entry evicted while they run twice, at most the cache's
- * 256 entries per CPU; the opposite order would lose them instead.  A
- * drain reads tables nothing writes any more, so its counts are exact.
- *
- * snapshot_read: read the flow cache, then the stats and the clock
- * anchors (clock_fd < 0: none), and form complete per-interface counts.
- * -errno on failure.
+ * snapshot_read: the stats, the refused frames, the flow cache and the
+ * clock anchors (clock_fd < 0: none).  Protocol counts are complete only
+ * after a walk.  -errno on failure.
  */
 int snapshot_read(const struct snapshot_tables *t, int clock_fd, int ncpus, struct snapshot *s);
 void snapshot_free(struct snapshot *s);
@@ -457,23 +484,30 @@ int snapshot_take(const struct pin_maps *pm, bool with_clock, struct snapshot_ta
 		  struct snapshot *s);
 void snapshot_release(struct snapshot_tables *t, struct snapshot *s);
 
+/* What one walk handed over. */
+struct walk_counts {
+	__u64 table_entries; /* entries read from the flow table */
+	__u64 flows; /* flows handed over: the flows the read returns */
+	__u64 cache_only; /* of those, flows in no table entry yet (only in caches) */
+};
+
 /*
- * Stream every flow of the table once, merged with its cache entries,
- * then the flows found only in the caches.  fn returning non-zero stops
- * the walk with that value.  *table_entries (may be NULL) gets the number
- * of table entries read.  May be called more than once per snapshot.
+ * Stream every flow once: the table's entries merged with their cache
+ * entries, then the flows found only in the caches.  The first walk of a
+ * snapshot also completes its protocol counts.  fn (may be NULL) returning
+ * non-zero stops the walk with that value.  wc (may be NULL) gets the
+ * counts.  May be called more than once per snapshot.
  */
 typedef int (*flow_fn)(const struct flow_record *flow, void *ctx);
-int snapshot_walk_flows(int flows_fd, struct flow_cache *cache, flow_fn fn, void *ctx,
-			__u64 *table_entries);
-
-/* Number of entries in the flow table (one batch pass, nothing kept). */
-int snapshot_count_flows(int flows_fd, __u64 *entries);
+int snapshot_walk_flows(const struct snapshot_tables *t, struct snapshot *s, flow_fn fn, void *ctx,
+			struct walk_counts *wc);
 
 /* Building blocks, exposed for drains and tests. */
 int snapshot_read_stats(int stats_fd, int ncpus, struct iface_set *out);
-int snapshot_read_flowcache(int fcache_fd, int ncpus, struct flow_cache *out);
-int snapshot_add_cache_to_ifaces(const struct flow_cache *cache, struct iface_set *ifaces);
+int snapshot_read_refused(int refused_fd, struct iface_set *out);
+/* fgen_fd < 0: final tables, no generation words. */
+int snapshot_read_flowcache(int fcache_fd, int fgen_fd, int ncpus, struct flow_cache *out);
+void flow_cache_free(struct flow_cache *fc);
 int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk);
 struct iface_counts *iface_set_get(struct iface_set *s, __u32 ifindex);
 void iface_set_free(struct iface_set *s);
@@ -493,7 +527,7 @@ void iface_set_free(struct iface_set *s);
  * map's pin name.  DIR/pending/last_id holds the last drain ID handed out.
  */
 #define PENDING_FOLDER "pending"
-#define PENDING_TABLES 3
+#define PENDING_TABLES 4
 
 /* The tables a drain takes out of service, in the order it does so. */
 extern const enum pin_map_id pending_tables[PENDING_TABLES];

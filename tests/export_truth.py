@@ -173,7 +173,7 @@ def cmd_check_drains(args):
 
 def cmd_check_zero(args):
     d = json.load(open(args[0]))
-    bad = [k for k in ("packets", "bytes", "flow_table_used") if d["totals"][k]]
+    bad = [k for k in ("packets", "bytes", "flow_table_fill", "flows_read") if d["totals"][k]]
     bad += [v for v in ("protocols", "sources", "flows") if d[v]]
     if bad:
         sys.exit("not zero after the last drain: %s" % bad)

@@ -349,11 +349,12 @@ print(json.dumps(res))'
 }
 
 # xf_map_counts_raw PINDIR: the same, plus "table_flows" (flow-table entries), decoded here
-# from bpf(2)'s raw bytes with the layout pin/xdpflow_abi.h documents (version 2): the flow
-# cache merged, as DESIGN.md says readers must. Tests read the maps through the reader
-# (xf_map_counts); this independent decoder is kept only where a test checks xdpflow's own
+# from bpf(2)'s raw bytes with the layout pin/xdpflow_abi.h documents (version 3): protocol
+# counts and totals derived from the flows (table and every CPU's cache entries) and the
+# refused frames, as DESIGN.md says readers must (read when nothing is counting). Tests read
+# the maps through the reader (xf_map_counts); this independent decoder is kept only where a test checks xdpflow's own
 # reading of the maps against the maps: the flow-table fill status prints (test-loader's
-# "status: flows used") and the reader's not-recorded counts (test-faults' "full").
+# "status: flow table fill") and the reader's not-recorded counts (test-faults' "full").
 xf_map_counts_raw() {
 	python3 - "$1" <<'PY'
 import ctypes, json, os, platform, struct, sys
@@ -458,12 +459,15 @@ for _, values in dump("xdpflow_stats"):
             bump(r[name], p, b)
             if name != "unrecorded":
                 bump(r["total"], p, b)
-        for fam in range(2):
-            for proto in range(256):
-                p, b = struct.unpack_from("<QQ", v, 56 + 16 * (fam * 256 + proto))
-                if p:
-                    bump(r["proto"].setdefault("%d/%d" % (4 if fam == 0 else 6, proto), [0, 0]), p, b)
-                    bump(r["total"], p, b)
+
+def count_ip(r, family, proto, p, b):
+    bump(r["proto"].setdefault("%d/%d" % (family, proto), [0, 0]), p, b)
+    bump(r["total"], p, b)
+
+for k, v in dump("xdpflow_refused"):
+    ifindex, family, proto = struct.unpack_from("<IBB", k, 0)
+    p, b = struct.unpack_from("<QQ", v, 0)
+    count_ip(iface(ifindex), family, proto, p, b)
 
 def flow_key(k):
     src, dst, ifindex, sport, dport, family, proto = struct.unpack_from("<16s16sIHHBB", k, 0)
@@ -471,23 +475,27 @@ def flow_key(k):
     sport, dport = struct.unpack("!HH", struct.pack("<HH", sport, dport))
     if proto in (1, 58):
         sport, dport = dport >> 8, dport & 0xff
-    return ifindex, "%d %d %s %s %d %d" % (family, proto, src[:n].hex(), dst[:n].hex(), sport, dport)
+    return ifindex, family, proto, "%d %d %s %s %d %d" % (family, proto, src[:n].hex(), dst[:n].hex(), sport, dport)
 
-for k, _ in dump("xdpflow_flows"):
-    ifindex, key = flow_key(k)
-    iface(ifindex)["flows"].add(key)
-    iface(ifindex)["table_flows"] += 1
+def count_flow(k, p, b):
+    ifindex, family, proto, key = flow_key(k)
+    r = iface(ifindex)
+    r["flows"].add(key)
+    count_ip(r, family, proto, p, b)
+    return r
+
+KEY = 48  # struct xdpflow_flow_key
+for k, v in dump("xdpflow_flows"):
+    p, b = struct.unpack_from("<QQ", v, 0)
+    count_flow(k, p, b)["table_flows"] += 1
+# A cache set: a 24-byte header, then 4 entries of key + counters (96 bytes).
 for _, values in dump("xdpflow_fcache"):
     for v in values:
-        packets, nbytes = struct.unpack_from("<QQ", v, 48)
-        if not packets:
-            continue
-        ifindex, key = flow_key(v[:44])
-        r = iface(ifindex)
-        r["flows"].add(key)
-        proto_key = key.split()[0] + "/" + key.split()[1]
-        bump(r["proto"].setdefault(proto_key, [0, 0]), packets, nbytes)
-        bump(r["total"], packets, nbytes)
+        for w in range(4):
+            e = v[24 + 96 * w:24 + 96 * (w + 1)]
+            packets, nbytes = struct.unpack_from("<QQ", e, KEY)
+            if packets:
+                count_flow(e[:KEY], packets, nbytes)
 for r in res.values():
     r["flows"] = sorted(r["flows"])
 print(json.dumps(res))

@@ -61,7 +61,7 @@ test_default_modes() {
 	xf_pin_dir dir modes
 	L attach -p "$dir" pb0 >/dev/null 2>&1 || { xf_fail "modes: attach" "$(L attach -p "$dir" pb0 2>&1)"; return; }
 	want="folder 700 root"
-	for m in xdpflow_clock xdpflow_fcache xdpflow_flows xdpflow_layout xdpflow_stats; do
+	for m in xdpflow_clock xdpflow_fcache xdpflow_fgen xdpflow_flows xdpflow_layout xdpflow_refused xdpflow_stats; do
 		want+=$'\n'"$m 600 root"
 	done
 	[ "$(modes "$dir")" = "$want" ] &&
@@ -80,7 +80,7 @@ test_group() {
 	L attach --group "$GROUP" -p "$dir" pb0 >"$T/out" 2>"$T/err" ||
 		{ xf_fail "group: attach --group" "$(cat "$T/err")"; return; }
 	want="folder 750 $GROUP"
-	for m in xdpflow_clock xdpflow_fcache xdpflow_flows xdpflow_layout xdpflow_stats; do
+	for m in xdpflow_clock xdpflow_fcache xdpflow_fgen xdpflow_flows xdpflow_layout xdpflow_refused xdpflow_stats; do
 		want+=$'\n'"$m 640 $GROUP"
 	done
 	[ "$(modes "$dir")" = "$want" ] &&

@@ -405,7 +405,7 @@ def cmd_check_ndjson(args):
         row = {k: v for k, v in r.items() if k not in read_keys}
         if r["view"] == "totals":
             t = doc.setdefault("totals", {"interfaces": []})
-            table = {k: row.pop(k) for k in ("flow_table_capacity", "flow_table_used") if k in row}
+            table = {k: row.pop(k) for k in ("flow_table_capacity", "flow_table_fill", "flows_read") if k in row}
             c.ok("flow table figures differ between interfaces", all(t.get(k, v) == v for k, v in table.items()))
             t.update(table)
             t["interfaces"].append(row)
@@ -661,6 +661,7 @@ def cmd_check_table(args):
     c.eq("totals all", tot.get("all", [])[1:6],
          [str(t["packets"]), human(t["bytes"]), str(t["ip"]), str(t["non_ip"]), str(t["malformed"])])
     c.ok("flow table line", any(l.startswith("flow table: ") for l in sections.get("Totals", [])))
+    c.ok("flows read line", any(l.startswith("flows read: ") for l in sections.get("Totals", [])))
     prot = {(r[0], r[1], r[2]): r[3:] for r in rows("Protocols")}
     c.eq("protocol rows", len(prot), len(exp["protos"]))
     for (ifindex, fam, proto), (pk, byt) in exp["protos"].items():
@@ -737,7 +738,9 @@ def cmd_check_full(args):
          t["unrecorded_packets"] > 0)
     c.eq("flows + unrecorded", sum(f["packets"] for f in doc["flows"]) + t["unrecorded_packets"], t["ip"])
     c.eq("sources + unrecorded", sum(s["packets"] for s in doc["sources"]) + t["unrecorded_packets"], t["ip"])
-    c.ok("table used %d > capacity" % t["flow_table_used"], t["flow_table_used"] <= t["flow_table_capacity"])
+    # The fill counts the flows still only in per-CPU caches too; the read returned them all.
+    c.eq("flows read", t["flows_read"], len(doc["flows"]))
+    c.eq("flow table fill", t["flow_table_fill"], len(doc["flows"]))
     c.done()
 
 def json_docs(path):
@@ -980,12 +983,13 @@ test_json() {
 		truth check-json "$T/all.json" "${M[@]}"
 	check "json: flow times are UTC within the feed's wall-clock window" \
 		truth check-times "$T/all.json" "$T/main.json" "$W0" "$W1" "$T/late.json" "$W2" "$W3"
-	check "json: flow_table_capacity is the pinned table's size" python3 -c '
+	check "json: flow_table_capacity is the pinned table's size; flows_read and flow_table_fill count every flow listed" python3 -c '
 import json, sys
 t = json.load(open(sys.argv[1]))["totals"]
 flows = len(json.load(open(sys.argv[1]))["flows"])
 assert t["flow_table_capacity"] == 5000, t["flow_table_capacity"]
-assert flows - 512 <= t["flow_table_used"] <= flows, (t["flow_table_used"], flows)' "$T/all.json"
+# Nothing counts meanwhile: the fill is every flow the read returned (cache-only ones included).
+assert t["flows_read"] == flows and t["flow_table_fill"] == flows, (t["flows_read"], t["flow_table_fill"], flows)' "$T/all.json"
 	run_ok "json: chosen views" "$T/some.json" -p "$P" --format json flows totals || return
 	check "json: only the views asked for" \
 		truth check-json "$T/some.json" views=totals,flows "${M[@]}"
@@ -1064,7 +1068,7 @@ for block in open(sys.argv[1]).read().strip().split("\n\n"):
     head = lines[1]
     starts = [m.start() for m in re.finditer(r"(?<!\S)\S", head)]
     for l in lines[2:]:
-        if l.startswith("flow table") or l == "(none)":
+        if l.startswith(("flow table", "flows read")) or l == "(none)":
             continue
         # Every right-aligned number column ends where its header ends.
         for title in ("PACKETS", "BYTES"):
@@ -1163,14 +1167,14 @@ test_other_slot() {
 test_full_table() {
 	local P3
 	xf_pin_dir P3 full
-	truth gen-full "$IFX" "$CPU_A" 2000 "$T/full.frames" "$T/full.json"
+	truth gen-full "$IFX" "$CPU_A" 6000 "$T/full.frames" "$T/full.json"
 	feed_frames "full table: feed" "$P3" "$T/full.frames" --max-flows 64 || return
 	run_ok "full table" "$T/full.json.out" -p "$P3" --format json || return
 	check "flow table full: totals exact, flows + unrecorded = IP packets" \
 		truth check-full "$T/full.json.out" "$T/full.json"
 	run_ok "full table" "$T/full.table" -p "$P3" || return
 	check "table: says how much the full flow table did not record" \
-		grep -Eq "^flow table full: [1-9][0-9]* packets \([0-9.]+ [KM]?i?B\) not recorded per flow, in $(python3 -c 'import json,sys; n=json.load(open(sys.argv[1]))["totals"]["unrecorded_flows"]; print(n if n > 0 else "none")' "$T/full.json.out") flow records it refused; raise --max-flows$" "$T/full.table"
+		grep -Eq "^flow table full: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["unrecorded_packets"])' "$T/full.json.out") packets \([0-9.]+ [KM]?i?B\) not recorded per flow \(counted by protocol\); raise --max-flows$" "$T/full.table"
 }
 
 test_errors() {
@@ -1195,7 +1199,7 @@ test_errors() {
 	xf_pin_dir bad layout
 	mkdir "$bad" && bpftool map create "$bad/xdpflow_layout" type array key 4 value 4 entries 1 name xdpflow_layout
 	xf_expect_reader_error "other map layout: names the pin, both versions and what to do" 1 \
-		"$bad/xdpflow_layout has map layout version 1, this xdpflow uses version 2: run 'xdpflow-loader detach --purge" \
+		"$bad/xdpflow_layout has map layout version 1, this xdpflow uses version 3: run 'xdpflow-loader detach --purge" \
 		R -p "$bad"
 	xf_expect_reader_error "--top -5: usage error" 2 "--top -5" R -p "$P" --top -5
 	xf_expect_reader_error "--top 0: usage error" 2 "--top 0" R -p "$P" --top 0

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The xdpflow XDP program: classify every frame once, count it per interface, protocol and flow. */
+/* The xdpflow XDP program: classify every frame once, count it per interface and per flow. */
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
 #include <xdp/xdp_helpers.h>
 #include "xdpflow_abi.h"
+#include "xdpflow_parse.h"
 
 /*
  * Priority 5 runs before xdp-filter (10) and libxdp's default (50), so the
@@ -15,18 +13,6 @@
  * continues the chain, and XDP_PASS is all this program ever returns.
  */
 #define XDPFLOW_RUN_PRIO 5
-
-#define VLAN_MAX_DEPTH 2
-#define IPV6_EXT_MAX_DEPTH 8
-
-enum frame_class { CLASS_NON_IP, CLASS_MALFORMED, CLASS_IP };
-
-struct frame_info {
-	struct xdpflow_flow_key key; /* ifindex filled in by the caller */
-	enum frame_class class;
-	__u32 ip_bytes;
-	__u32 tcp_flags;
-};
 
 /* Epoch-0 tables; user space swaps fresh ones into the outer slots to drain. */
 struct stats_table {
@@ -45,10 +31,17 @@ struct flows_table {
 
 struct flowcache_table {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XDPFLOW_FLOWCACHE_SLOTS);
+	__uint(max_entries, XDPFLOW_FLOWCACHE_SETS);
 	__type(key, __u32);
-	__type(value, struct xdpflow_flowcache_entry);
+	__type(value, struct xdpflow_flowcache_set);
 } fcache_epoch0 SEC(".maps");
+
+struct refused_table {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XDPFLOW_REFUSED_ENTRIES);
+	__type(key, struct xdpflow_refused_key);
+	__type(value, struct xdpflow_counter);
+} refused_epoch0 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -75,6 +68,23 @@ struct {
 } xdpflow_fcache SEC(".maps") = { .values = { &fcache_epoch0 } };
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct refused_table);
+} xdpflow_refused SEC(".maps") = { .values = { &refused_epoch0 } };
+
+/* Generation words of the cache entries: not swapped by drains (see xdpflow_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpflow_flowcache_gens);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xdpflow_fgen SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -96,15 +106,25 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xdpflow);
 
-/*
- * Per-CPU counters need no atomics: an XDP program runs with bottom halves
- * off on one CPU, so nothing else on that CPU touches them meanwhile.
- */
-static __always_inline void count(struct xdpflow_counter *c, __u64 bytes)
-{
-	c->packets++;
-	c->bytes += bytes;
-}
+/* The flow key seen as the six words the parser built (and the hash reads). */
+union flow_words {
+	__u64 w[6];
+	struct xdpflow_flow_key key;
+};
+
+_Static_assert(sizeof(struct xdpflow_flow_key) == 48, "the key is six 64-bit words");
+_Static_assert(sizeof(struct xdpflow_flowcache_entry) == 96, "cache entries are 96 bytes");
+_Static_assert(sizeof(struct xdpflow_flowcache_set) == 24 + 4 * 96, "sets are 408 bytes");
+
+/* What one frame adds to a flow, or what an evicted cache entry holds. */
+struct flow_delta {
+	__u64 packets;
+	__u64 bytes;
+	__u64 ip_bytes;
+	__u64 first_seen;
+	__u64 last_seen;
+	__u32 tcp_flags;
+};
 
 static __always_inline __u64 frame_bytes(struct xdp_md *ctx)
 {
@@ -113,162 +133,20 @@ static __always_inline __u64 frame_bytes(struct xdp_md *ctx)
 	return ctx->data_end - ctx->data;
 }
 
-static __always_inline int is_ipv6_ext(__u8 nexthdr)
-{
-	return nexthdr == 0 || nexthdr == 43 || nexthdr == 44 ||
-	       nexthdr == 60 || nexthdr == 51 || nexthdr == 135;
-}
-
-/* Ports (or ICMP type/code) and TCP flags of the L4 header at l4, if present. */
-static __always_inline void parse_l4(struct frame_info *fi, void *l4, void *end)
-{
-	switch (fi->key.proto) {
-	case IPPROTO_TCP:
-		if (l4 + 14 <= end)
-			fi->tcp_flags = *(__u8 *)(l4 + 13);
-		/* fall through */
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-		if (l4 + 4 <= end) {
-			fi->key.sport = *(__u16 *)l4;
-			fi->key.dport = *(__u16 *)(l4 + 2);
-		}
-		break;
-	case IPPROTO_ICMP:
-	case 58: /* IPPROTO_ICMPV6 */
-		if (l4 + 2 <= end)
-			fi->key.dport = *(__u16 *)l4;
-		break;
-	}
-}
-
 /*
- * IP-layer bytes (IPFIX octets): the length the IP header claims, unless the
- * frame contradicts it.  held is what the frame holds from the IP header on
- * (every buffer of a multi-buffer frame).  A claim longer than that, or one
- * below the header's own length (0 is what segmentation offload and IPv6
- * jumbograms write), counts held instead: a sender cannot make a flow's
- * octets exceed its bytes on the wire, and Ethernet padding (held > claim)
- * is still left out.
+ * This CPU's counters for ifindex, claiming a free slot on first sight.
+ * Per-CPU counters need no atomics: an XDP program runs with bottom halves
+ * off on one CPU, so nothing else on that CPU touches them meanwhile.
  */
-static __always_inline __u32 ip_bytes_held(__u32 claimed, __u32 header_len, __u64 held)
-{
-	if (claimed < header_len || claimed > held)
-		return held;
-	return claimed;
-}
-
-static __always_inline void parse_ipv4(struct frame_info *fi, void *ip, void *end, __u64 held)
-{
-	__u8 *b = ip;
-	__u32 hlen;
-
-	if (ip + 20 > end || (b[0] >> 4) != 4 || (b[0] & 0xf) < 5)
-		return; /* CLASS_MALFORMED */
-	hlen = (b[0] & 0xf) * 4;
-	if (ip + hlen > end)
-		return;
-	fi->class = CLASS_IP;
-	fi->key.family = 4;
-	fi->key.proto = b[9];
-	fi->ip_bytes = ip_bytes_held(bpf_ntohs(*(__u16 *)(b + 2)), hlen, held);
-	__builtin_memcpy(fi->key.src, b + 12, 4);
-	__builtin_memcpy(fi->key.dst, b + 16, 4);
-	/* A non-first fragment carries no L4 header. */
-	if (bpf_ntohs(*(__u16 *)(b + 6)) & 0x1fff)
-		return;
-	parse_l4(fi, ip + hlen, end);
-}
-
-static __always_inline void parse_ipv6(struct frame_info *fi, void *ip, void *end, __u64 held)
-{
-	__u8 *b = ip;
-	void *hdr = ip + 40;
-	__u8 nexthdr;
-	int i;
-
-	if (ip + 40 > end || (b[0] >> 4) != 6)
-		return; /* CLASS_MALFORMED */
-	fi->class = CLASS_IP;
-	fi->key.family = 6;
-	/* Payload length 0 claims less than the 41 bytes of a header with any payload. */
-	fi->ip_bytes = ip_bytes_held(bpf_ntohs(*(__u16 *)(b + 4)) + 40, 41, held);
-	__builtin_memcpy(fi->key.src, b + 8, 16);
-	__builtin_memcpy(fi->key.dst, b + 24, 16);
-	nexthdr = b[6];
-
-	/*
-	 * Walk extension headers; where the chain is deeper than we walk or
-	 * cut off by the end of the frame, the protocol is the next-header
-	 * value we stopped at and there are no ports.
-	 */
-	for (i = 0; i < IPV6_EXT_MAX_DEPTH; i++) {
-		__u8 *ext = hdr;
-		__u32 len;
-
-		if (!is_ipv6_ext(nexthdr))
-			break;
-		if (hdr + 8 > end) {
-			fi->key.proto = nexthdr;
-			return;
-		}
-		if (nexthdr == 44) {
-			/* Non-first fragment: upper protocol known, no L4 header. */
-			if (bpf_ntohs(*(__u16 *)(ext + 2)) & 0xfff8) {
-				fi->key.proto = ext[0];
-				return;
-			}
-			len = 8;
-		} else if (nexthdr == 51) {
-			len = (ext[1] + 2) * 4;
-		} else {
-			len = (ext[1] + 1) * 8;
-		}
-		nexthdr = ext[0];
-		hdr += len;
-	}
-	fi->key.proto = nexthdr;
-	if (!is_ipv6_ext(nexthdr))
-		parse_l4(fi, hdr, end);
-}
-
-/* Class and flow key of the frame at data (linear part up to end, len bytes in all). */
-static __always_inline void classify(struct frame_info *fi, void *data, void *end, __u64 len)
-{
-	struct ethhdr *eth = data;
-	void *hdr = data + sizeof(*eth);
-	__u16 proto;
-	int i;
-
-	fi->class = CLASS_NON_IP;
-	if (hdr > end)
-		return;
-	proto = eth->h_proto;
-#pragma unroll
-	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		if (hdr + 4 > end)
-			return;
-		proto = *(__u16 *)(hdr + 2);
-		hdr += 4;
-	}
-	if (proto == bpf_htons(ETH_P_IP)) {
-		fi->class = CLASS_MALFORMED;
-		parse_ipv4(fi, hdr, end, len - (hdr - data));
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		fi->class = CLASS_MALFORMED;
-		parse_ipv6(fi, hdr, end, len - (hdr - data));
-	}
-}
-
-/* This CPU's counters for ifindex, claiming a free slot on first sight. */
-static __always_inline struct xdpflow_iface_stats *iface_stats(void *table, __u32 ifindex)
+static __always_inline struct xdpflow_iface_stats *iface_stats(__u32 ifindex)
 {
 	struct xdpflow_iface_stats *s;
-	__u32 slot, i;
+	__u32 zero = 0, slot, i;
+	void *table;
 
+	table = bpf_map_lookup_elem(&xdpflow_stats, &zero);
+	if (!table)
+		return NULL;
 	for (i = 0; i < XDPFLOW_IFSLOTS; i++) {
 		slot = (ifindex + i) % XDPFLOW_IFSLOTS;
 		s = bpf_map_lookup_elem(table, &slot);
@@ -304,124 +182,235 @@ static __always_inline void touch_clock(__u64 now)
 	}
 }
 
-/* Move a flow-cache entry evicted from this CPU into the shared flow table. */
-static __always_inline int flush_flow(struct xdpflow_flowcache_entry *e)
+/* Add d to flow k's entry in the shared flow table, inserting it if new; -1 if refused. */
+static __always_inline int table_add(const struct xdpflow_flow_key *k, const struct flow_delta *d)
 {
-	struct xdpflow_flow_counters *v, *c = &e->counters;
+	struct xdpflow_flow_counters *v, init;
 	__u32 zero = 0;
 	void *table;
 
 	table = bpf_map_lookup_elem(&xdpflow_flows, &zero);
 	if (!table)
 		return -1;
-	v = bpf_map_lookup_elem(table, &e->key);
+	v = bpf_map_lookup_elem(table, k);
 	if (!v) {
-		if (!bpf_map_update_elem(table, &e->key, c, BPF_NOEXIST))
+		init.packets = d->packets;
+		init.bytes = d->bytes;
+		init.ip_bytes = d->ip_bytes;
+		init.first_seen = d->first_seen;
+		init.last_seen = d->last_seen;
+		init.tcp_flags = d->tcp_flags;
+		init.pad = 0;
+		if (!bpf_map_update_elem(table, k, &init, BPF_NOEXIST))
 			return 0;
 		/* Another CPU inserted it first, or the table is full. */
-		v = bpf_map_lookup_elem(table, &e->key);
+		v = bpf_map_lookup_elem(table, k);
 		if (!v)
 			return -1;
 	}
-	__sync_fetch_and_add(&v->packets, c->packets);
-	__sync_fetch_and_add(&v->bytes, c->bytes);
-	__sync_fetch_and_add(&v->ip_bytes, c->ip_bytes);
-	if ((v->tcp_flags | c->tcp_flags) != v->tcp_flags)
-		__sync_fetch_and_or(&v->tcp_flags, c->tcp_flags);
+	__sync_fetch_and_add(&v->packets, d->packets);
+	__sync_fetch_and_add(&v->bytes, d->bytes);
+	__sync_fetch_and_add(&v->ip_bytes, d->ip_bytes);
+	if ((v->tcp_flags | d->tcp_flags) != v->tcp_flags)
+		__sync_fetch_and_or(&v->tcp_flags, d->tcp_flags);
 	/* Racy but harmless: both only ever move towards the truth. */
-	if (c->first_seen < v->first_seen)
-		v->first_seen = c->first_seen;
-	if (c->last_seen > v->last_seen)
-		v->last_seen = c->last_seen;
+	if (d->first_seen < v->first_seen)
+		v->first_seen = d->first_seen;
+	if (d->last_seen > v->last_seen)
+		v->last_seen = d->last_seen;
 	return 0;
 }
 
-/* Account an evicted entry: protocol counts, then the flow table. */
-static __always_inline void evict_flow(struct xdpflow_flowcache_entry *e)
+/* Count a frame the full flow table refused: per interface, and by protocol. */
+static __always_inline void count_refused(const struct xdpflow_flow_key *k, const struct flow_delta *d)
 {
-	struct xdpflow_counter *c;
-	struct xdpflow_iface_stats *s;
+	struct xdpflow_refused_key rk = { .ifindex = k->ifindex, .family = k->family,
+					  .proto = k->proto };
+	struct xdpflow_iface_stats *s = iface_stats(k->ifindex);
+	struct xdpflow_counter *c, init = {};
 	__u32 zero = 0;
 	void *table;
 
-	table = bpf_map_lookup_elem(&xdpflow_stats, &zero);
+	if (s) {
+		s->unrecorded.packets += d->packets;
+		s->unrecorded.bytes += d->bytes;
+	}
+	table = bpf_map_lookup_elem(&xdpflow_refused, &zero);
 	if (!table)
 		return;
-	s = iface_stats(table, e->key.ifindex);
-	if (!s)
-		return;
-	c = &s->proto[e->key.family == 6][e->key.proto];
-	c->packets += e->counters.packets;
-	c->bytes += e->counters.bytes;
-	if (flush_flow(e)) {
-		s->unrecorded.packets += e->counters.packets;
-		s->unrecorded.bytes += e->counters.bytes;
-		s->unrecorded_flows++;
+	c = bpf_map_lookup_elem(table, &rk);
+	if (!c) {
+		if (bpf_map_update_elem(table, &rk, &init, BPF_NOEXIST)) {
+			rk.ifindex = XDPFLOW_IFINDEX_OTHER;
+			bpf_map_update_elem(table, &rk, &init, BPF_NOEXIST);
+		}
+		c = bpf_map_lookup_elem(table, &rk);
+		if (!c)
+			return;
 	}
+	__sync_fetch_and_add(&c->packets, d->packets);
+	__sync_fetch_and_add(&c->bytes, d->bytes);
 }
 
-/* Cheap mix of the key words; it only picks a cache slot. */
-static __always_inline __u32 flow_slot(const struct xdpflow_flow_key *k)
+static __always_inline int same_key(const struct xdpflow_flow_key *a, const __u64 *y)
 {
-	const __u32 *w = (const __u32 *)k;
-	__u32 h = 0;
+	const __u64 *x = (const __u64 *)a;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		 (x[4] ^ y[4]) | (x[5] ^ y[5]));
+}
+
+#define compiler_barrier() asm volatile("" ::: "memory")
+
+/*
+ * Make entry way of set (set index idx) hold flow k, starting with this frame:
+ * first move the flow it holds, if any, into the flow table.  The entry's
+ * generation word goes odd before anything changes and even (two more) after,
+ * by fetch-and-add, a full barrier on every architecture (lock xadd on x86;
+ * the value is used, so arm64 gets the ordered ldaddal): a reader that sees
+ * the same even word before and after it copies the entry got one flow's
+ * counts.  If the table refuses the old flow, the entry keeps it, its word
+ * goes back to where it was (nothing moved), and the frame is counted as
+ * refused.  Returns 0 when the entry took the flow.
+ */
+static __always_inline int rekey(struct xdpflow_flowcache_set *set, __u32 idx, __u32 way,
+				 __u32 tag, const union flow_words *k, const struct flow_delta *d)
+{
+	struct xdpflow_flowcache_entry *e = &set->e[way];
+	struct xdpflow_flowcache_gens *gens;
+	struct flow_delta old;
+	__u32 zero = 0, gen, *gw;
+
+	gens = bpf_map_lookup_elem(&xdpflow_fgen, &zero);
+	if (!gens)
+		return -1;
+	gw = &gens->gen[(idx * XDPFLOW_FLOWCACHE_WAYS + way) & (XDPFLOW_FLOWCACHE_ENTRIES - 1)];
+	gen = __sync_fetch_and_add(gw, 1);
+	/* Odd: a run this one preempted is re-keying it (preemptible kernels); leave it. */
+	if (gen & 1)
+		goto undo;
+	if (e->counters.packets) {
+		old.packets = e->counters.packets;
+		old.bytes = e->counters.bytes;
+		old.ip_bytes = e->counters.ip_bytes;
+		old.first_seen = e->counters.first_seen;
+		old.last_seen = e->counters.last_seen;
+		old.tcp_flags = e->counters.tcp_flags;
+		if (table_add(&e->key, &old))
+			goto undo;
+	}
+	e->key = k->key;
+	e->counters.packets = d->packets;
+	e->counters.bytes = d->bytes;
+	e->counters.ip_bytes = d->ip_bytes;
+	e->counters.first_seen = d->first_seen;
+	e->counters.last_seen = d->last_seen;
+	e->counters.tcp_flags = d->tcp_flags;
+	e->counters.pad = 0;
+	compiler_barrier();
+	gen = __sync_fetch_and_add(gw, 1);
+	asm volatile("" ::"r"(gen));
+	set->tag[way] = tag;
+	return 0;
+undo:
+	gen = __sync_fetch_and_add(gw, -1);
+	asm volatile("" ::"r"(gen));
+	return -1;
+}
+
+/* Second chance: the first entry from the hand not hit since the hand last passed it. */
+static __always_inline __u32 victim(struct xdpflow_flowcache_set *set)
+{
+	__u32 w = set->hand % XDPFLOW_FLOWCACHE_WAYS;
 	int i;
 
 #pragma unroll
-	for (i = 0; i < (int)(sizeof(*k) / 4); i++)
-		h ^= w[i];
-	h *= 0x9e3779b1u;
-	return h >> 24; /* XDPFLOW_FLOWCACHE_SLOTS == 256 */
+	for (i = 0; i < XDPFLOW_FLOWCACHE_WAYS - 1; i++) {
+		if (!(set->refs & (1u << w)))
+			break;
+		set->refs &= ~(1u << w);
+		w = (w + 1) % XDPFLOW_FLOWCACHE_WAYS;
+	}
+	set->hand = (w + 1) % XDPFLOW_FLOWCACHE_WAYS;
+	set->refs &= ~(1u << w);
+	return w;
 }
 
-static __always_inline int same_key(const struct xdpflow_flow_key *a,
-				    const struct xdpflow_flow_key *b)
+/* A frame of a flow this CPU does not cache: the flow table, or refused. */
+static __always_inline void count_uncached(const union flow_words *k, const struct flow_delta *d)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-	__u64 diff = *(const __u32 *)&x[5] ^ *(const __u32 *)&y[5];
-	int i;
-
-	_Static_assert(sizeof(*a) == 44, "same_key compares 5 u64 and 1 u32");
-#pragma unroll
-	for (i = 0; i < 5; i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
+	if (table_add(&k->key, d))
+		count_refused(&k->key, d);
 }
 
 /*
- * Add the frame to this CPU's cache entry for its flow; when the slot held
- * another flow, account that one first (evict_flow).
+ * Count an IP frame: into this CPU's cache entry of its flow (the common
+ * case: a lookup, a key compare and plain adds), or, when the flow is not
+ * cached, straight into the flow table, unless the set has room or the flow
+ * missed there just before: then it takes an entry (rekey).  Bypassing on a
+ * first miss keeps a CPU with more flows than entries from moving an entry
+ * into the table on every frame (docs/DESIGN.md, measured).
  */
-static __always_inline void count_flow(struct frame_info *fi, __u64 bytes)
+static __always_inline void count_flow(const union flow_words *k, __u32 ip_bytes,
+				       __u32 tcp_flags, __u64 bytes)
 {
-	struct xdpflow_flow_key *key = &fi->key;
-	struct xdpflow_flowcache_entry *e;
+	struct flow_delta d = {
+		.packets = 1, .bytes = bytes, .ip_bytes = ip_bytes, .tcp_flags = tcp_flags,
+	};
 	__u64 now = bpf_jiffies64();
-	__u32 zero = 0, slot;
+	struct xdpflow_flowcache_entry *e;
+	struct xdpflow_flowcache_set *set;
+	__u32 zero = 0, hash, tag, idx, w;
 	void *cache;
 
+	d.first_seen = d.last_seen = now;
 	cache = bpf_map_lookup_elem(&xdpflow_fcache, &zero);
 	if (!cache)
 		return;
-	slot = flow_slot(key);
-	e = bpf_map_lookup_elem(cache, &slot);
-	if (!e)
+	hash = xdpflow_flow_hash(k->w);
+	tag = hash | 1;
+	idx = xdpflow_flow_set(hash);
+	set = bpf_map_lookup_elem(cache, &idx);
+	if (!set)
 		return;
-	if (!e->counters.packets || !same_key(&e->key, key)) {
-		if (e->counters.packets)
-			evict_flow(e);
-		__builtin_memset(e, 0, sizeof(*e));
-		e->key = *key;
-		e->counters.first_seen = now;
+#pragma unroll
+	for (w = 0; w < XDPFLOW_FLOWCACHE_WAYS; w++) {
+		if (set->tag[w] != tag)
+			continue;
+		/* A tag is set only on an entry that holds a flow (rekey). */
+		e = &set->e[w];
+		if (!same_key(&e->key, k->w))
+			continue;
+		e->counters.packets++;
+		e->counters.bytes += bytes;
+		e->counters.ip_bytes += ip_bytes;
+		e->counters.tcp_flags |= tcp_flags;
+		if (!(set->refs & (1u << w)))
+			set->refs |= 1u << w;
+		if (e->counters.last_seen != now) {
+			e->counters.last_seen = now;
+			touch_clock(now);
+		}
+		return;
 	}
-	e->counters.packets++;
-	e->counters.bytes += bytes;
-	e->counters.ip_bytes += fi->ip_bytes;
-	e->counters.tcp_flags |= fi->tcp_flags;
-	if (e->counters.last_seen != now) {
-		e->counters.last_seen = now;
-		touch_clock(now);
+	touch_clock(now);
+	/* An empty entry takes the flow at once. */
+#pragma unroll
+	for (w = 0; w < XDPFLOW_FLOWCACHE_WAYS; w++) {
+		if (!set->tag[w]) {
+			if (rekey(set, idx, w, tag, k, &d))
+				count_uncached(k, &d);
+			return;
+		}
 	}
+	if (set->door != tag) {
+		set->door = tag;
+		count_uncached(k, &d);
+		return;
+	}
+	set->door = 0;
+	if (rekey(set, idx, victim(set), tag, k, &d))
+		count_uncached(k, &d);
 }
 
 SEC("xdp.frags")
@@ -429,29 +418,33 @@ int xdpflow(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct xdpflow_iface_stats *s;
-	struct frame_info fi = {};
 	__u64 bytes = frame_bytes(ctx);
-	__u32 ifindex = ctx->ingress_ifindex;
-	__u32 zero = 0;
-	void *table;
+	struct xdpflow_iface_stats *s;
+	union flow_words k;
+	struct frame_words fw;
+	int class;
 
-	classify(&fi, data, end, bytes);
-	if (fi.class == CLASS_IP) {
-		fi.key.ifindex = ifindex;
-		count_flow(&fi, bytes);
+	class = classify_words(&fw, data, end, bytes);
+	if (class == CLASS_IP) {
+		k.w[0] = fw.w[0];
+		k.w[1] = fw.w[1];
+		k.w[2] = fw.w[2];
+		k.w[3] = fw.w[3];
+		k.w[4] = fw.w[4] | ctx->ingress_ifindex;
+		k.w[5] = fw.w[5];
+		count_flow(&k, fw.ip_bytes, fw.tcp_flags, bytes);
 		return XDP_PASS;
 	}
-	table = bpf_map_lookup_elem(&xdpflow_stats, &zero);
-	if (!table)
-		return XDP_PASS;
-	s = iface_stats(table, ifindex);
+	s = iface_stats(ctx->ingress_ifindex);
 	if (!s)
 		return XDP_PASS;
-	if (fi.class == CLASS_NON_IP)
-		count(&s->non_ip, bytes);
-	else
-		count(&s->malformed, bytes);
+	if (class == CLASS_NON_IP) {
+		s->non_ip.packets++;
+		s->non_ip.bytes += bytes;
+	} else {
+		s->malformed.packets++;
+		s->malformed.bytes += bytes;
+	}
 	return XDP_PASS;
 }
 

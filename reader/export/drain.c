@@ -10,12 +10,15 @@
 int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, struct pending *rec,
 	       int *swapped)
 {
-	struct snapshot_tables cur = { -1, -1, -1 };
-	int fresh[PENDING_TABLES] = { -1, -1, -1 };
+	struct snapshot_tables cur;
+	int fresh[PENDING_TABLES];
 	int i, err = 0, *slot;
 
 	*swapped = 0;
-	old->stats_fd = old->flows_fd = old->fcache_fd = -1;
+	snapshot_tables_none(&cur);
+	snapshot_tables_none(old);
+	for (i = 0; i < PENDING_TABLES; i++)
+		fresh[i] = -1;
 	rec->info_fd = -1;
 	if (!pm->writable)
 		return -EPERM;
@@ -107,7 +110,7 @@ int drain_take(const struct pin_maps *pm, struct snapshot_tables *old, struct pe
 	int lock, err;
 
 	*swapped = 0;
-	old->stats_fd = old->flows_fd = old->fcache_fd = -1;
+	snapshot_tables_none(old);
 	rec->info_fd = -1;
 	lock = pin_lock(pm->dir);
 	if (lock < 0) {
@@ -120,8 +123,9 @@ int drain_take(const struct pin_maps *pm, struct snapshot_tables *old, struct pe
 		snprintf(msg, msglen, "cannot drain the tables at %s: %s; nothing was reset", pm->dir,
 			 strerror(-err));
 	else if (err)
-		snprintf(msg, msglen, "the drain at %s reset only %d of its 3 tables (%s): the "
-			 "others keep counting for the next drain", pm->dir, *swapped, strerror(-err));
+		snprintf(msg, msglen, "the drain at %s reset only %d of its %d tables (%s): the "
+			 "others keep counting for the next drain", pm->dir, *swapped, PENDING_TABLES,
+			 strerror(-err));
 	if ((err == -EACCES || err == -EPERM) && !*swapped)
 		permission_message(pm->dir, err, msg, msglen);
 	pin_unlock(lock);
@@ -134,7 +138,7 @@ int drain_tables(const char *dir, struct pin_maps *pm, struct snapshot_tables *o
 	int lock, err;
 
 	*swapped = 0;
-	old->stats_fd = old->flows_fd = old->fcache_fd = -1;
+	snapshot_tables_none(old);
 	rec->info_fd = -1;
 	err = drain_open(dir, pm, &lock, msg, msglen);
 	if (err)

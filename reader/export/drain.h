@@ -9,17 +9,19 @@
 /*
  * Exactly-once drains (docs/DESIGN.md, "Exactly-once drains").
  *
- * The program finds its three tables through the outer maps' slot 0 on
- * every frame.  A drain creates three empty tables shaped like the current
+ * The program finds its four tables through the outer maps' slot 0 on
+ * every frame.  A drain creates four empty tables shaped like the current
  * ones, then puts them in, one outer map after the other, in the order
- * flow cache, flow table, stats; the kernel returns from each outer-map
- * update only after an RCU grace period, so no program still holds the
- * table it replaced.  A frame's counts live in exactly one table at any
- * time (a flow-cache entry, or, once evicted, the flow table and the
- * stats); an eviction from a cache entry writes the flow table and the
- * stats, so those are swapped after the cache and the stats last: once the
- * third update returned, nothing writes any old table again, and the old
- * tables together hold every count made since the previous drain, once.
+ * flow cache, flow table, refused frames, stats; the kernel returns from
+ * each outer-map update only after an RCU grace period, so no program
+ * still holds the table it replaced.  A frame's counts live in exactly one
+ * table at any time (a flow-cache entry; or the flow table, counted there
+ * straight or moved there from a cache entry; or the refused frames and
+ * the stats' unrecorded; or, non-IP and malformed, the stats); a move out
+ * of a cache entry writes only the flow table, so the cache is swapped
+ * first, and the stats last: once the fourth update returned, nothing
+ * writes any old table again, and the old tables together hold every
+ * count made since the previous drain, once.
  *
  * Before the first swap the tables about to leave service are pinned in a
  * pending record (pending_create, pin/xdpflow.h) in *rec: from then on
@@ -33,7 +35,7 @@
  * is still reported exactly once.  *swapped says how many were swapped.
  *
  * pm must be opened writable; the caller holds pin_lock() on its folder.
- * Returns 0 (all three swapped), or -errno with *old and *rec usable when
+ * Returns 0 (all four swapped), or -errno with *old and *rec usable when
  * *swapped > 0, or closed (and no record) when *swapped == 0.
  */
 int drain_swap(const struct pin_maps *pm, struct snapshot_tables *old, struct pending *rec,

@@ -10,8 +10,8 @@
 
 static const char *const headers[VIEW_COUNT] = {
 	[VIEW_TOTALS] = "view,ifindex,ifname,packets,bytes,ip,ip_frame_bytes,non_ip,non_ip_bytes,"
-			"malformed,malformed_bytes,unrecorded_packets,unrecorded_bytes,unrecorded_flows,"
-			"flow_table_capacity,flow_table_used",
+			"malformed,malformed_bytes,unrecorded_packets,unrecorded_bytes,"
+			"flow_table_capacity,flow_table_fill,flows_read",
 	[VIEW_PROTOCOLS] = "view,ifindex,ifname,family,proto,name,packets,bytes",
 	[VIEW_SOURCES] = "view,ifindex,ifname,family,addr,flows,packets,bytes",
 	[VIEW_FLOWS] = "view,ifindex,ifname,family,src,dst,proto,sport,dport,packets,bytes,"
@@ -91,7 +91,6 @@ static void class_cols(FILE *f, const struct iface_total *t)
 	sep_u64(f, t->malformed.bytes);
 	sep_u64(f, t->unrecorded.packets);
 	sep_u64(f, t->unrecorded.bytes);
-	sep_u64(f, t->unrecorded_flows);
 }
 
 /* The first row sums every selected interface (ifindex and ifname empty); then one per interface. */
@@ -105,14 +104,17 @@ static void csv_totals(struct emit_ctx *ec, const struct totals_view *t)
 	class_cols(f, &t->sum);
 	sep_u64(f, t->flow_capacity);
 	putc_unlocked(',', f);
-	if (t->flow_entries_known)
-		put_u64(f, t->flow_entries);
+	if (t->fill_known)
+		put_u64(f, t->flow_fill);
+	putc_unlocked(',', f);
+	if (t->fill_known)
+		put_u64(f, t->flows_read);
 	rate_cols(ec, &t->sum.rate);
 	putc_unlocked('\n', f);
 	for (i = 0; i < t->n_ifaces; i++) {
 		row_start(ec, VIEW_TOTALS, t->ifaces[i].ifindex);
 		class_cols(f, &t->ifaces[i]);
-		put_str(f, ",,");
+		put_str(f, ",,,");
 		rate_cols(ec, &t->ifaces[i].rate);
 		putc_unlocked('\n', f);
 	}

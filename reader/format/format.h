@@ -26,7 +26,6 @@ struct iface_total {
 	struct xdpflow_counter non_ip;
 	struct xdpflow_counter malformed;
 	struct xdpflow_counter unrecorded; /* IP frames the full flow table did not take */
-	__u64 unrecorded_flows; /* flow records it refused */
 	struct rate rate;
 };
 
@@ -35,8 +34,11 @@ struct totals_view {
 	const struct iface_total *ifaces; /* by ifindex */
 	size_t n_ifaces;
 	__u32 flow_capacity;
-	__u64 flow_entries;
-	bool flow_entries_known;
+	/* Once the flows were walked: */
+	bool fill_known;
+	__u64 flows_read; /* flows this read returns (of the selected interfaces) */
+	__u64 flow_table_entries; /* entries in the flow table */
+	__u64 flow_fill; /* entries the flows need, those only in per-CPU caches included */
 };
 
 struct protocol_row {

@@ -116,7 +116,6 @@ static void class_fields(FILE *f, const struct iface_total *t)
 	field_u64(f, "malformed_bytes", t->malformed.bytes);
 	field_u64(f, "unrecorded_packets", t->unrecorded.packets);
 	field_u64(f, "unrecorded_bytes", t->unrecorded.bytes);
-	field_u64(f, "unrecorded_flows", t->unrecorded_flows);
 	field_rate(f, &t->rate);
 }
 
@@ -127,8 +126,10 @@ static void json_totals(struct emit_ctx *ec, const struct totals_view *t)
 
 	put_str(f, ",\n\"totals\":{\"flow_table_capacity\":");
 	put_u64(f, t->flow_capacity);
-	if (t->flow_entries_known)
-		field_u64(f, "flow_table_used", t->flow_entries);
+	if (t->fill_known) {
+		field_u64(f, "flow_table_fill", t->flow_fill);
+		field_u64(f, "flows_read", t->flows_read);
+	}
 	class_fields(f, &t->sum);
 	put_str(f, ",\"interfaces\":[");
 	for (i = 0; i < t->n_ifaces; i++) {
@@ -295,10 +296,12 @@ static void ndjson_totals(struct emit_ctx *ec, const struct totals_view *t)
 	for (i = 0; i < t->n_ifaces; i++) {
 		row_open(ec, VIEW_TOTALS);
 		iface_fields(f, t->ifaces[i].ifindex);
-		/* The table's size and fill are the read's, the same on every interface. */
+		/* The table's size and fill and the flows read are the read's, the same on every interface. */
 		field_u64(f, "flow_table_capacity", t->flow_capacity);
-		if (t->flow_entries_known)
-			field_u64(f, "flow_table_used", t->flow_entries);
+		if (t->fill_known) {
+			field_u64(f, "flow_table_fill", t->flow_fill);
+			field_u64(f, "flows_read", t->flows_read);
+		}
 		class_fields(f, &t->ifaces[i]);
 		put_str(f, row_close(ec));
 	}

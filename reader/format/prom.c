@@ -45,10 +45,6 @@ static const struct family_desc fam_unrecorded_bytes = {
 	"xdpflow_unrecorded_bytes_total", "counter",
 	"Bytes of IP frames missing from the flow and source views (flow table full)."
 };
-static const struct family_desc fam_unrecorded_flows = {
-	"xdpflow_unrecorded_flows_total", "counter",
-	"Flow records the full flow table refused (a flow refused again counts again)."
-};
 static const struct family_desc fam_proto_packets = {
 	"xdpflow_packets_total", "counter", "IP frames received, per IP family and protocol."
 };
@@ -69,8 +65,13 @@ static const struct family_desc fam_flow_packets = {
 static const struct family_desc fam_flow_bytes = {
 	"xdpflow_flow_bytes_total", "counter", "Bytes of IP frames received (whole frames), per flow."
 };
-static const struct family_desc fam_flow_entries = {
-	"xdpflow_flow_table_entries", "gauge", "Flows in the flow table."
+static const struct family_desc fam_flows_read = {
+	"xdpflow_flows_read", "gauge", "Flows the read returned (of the selected interfaces)."
+};
+static const struct family_desc fam_flow_fill = {
+	"xdpflow_flow_table_fill", "gauge",
+	"Flow-table entries the flows counted so far need, flows still only in per-CPU flow caches "
+	"included."
 };
 static const struct family_desc fam_flow_capacity = {
 	"xdpflow_flow_table_capacity", "gauge", "Flows the flow table can hold."
@@ -187,11 +188,6 @@ static void prom_totals(struct emit_ctx *ec, const struct totals_view *t)
 		iface_family(ec->out, t, families[i].packets, families[i].class, false);
 		iface_family(ec->out, t, families[i].bytes, families[i].class, true);
 	}
-	family_header(ec->out, &fam_unrecorded_flows);
-	for (i = 0; i < t->n_ifaces; i++) {
-		sample_start(ec->out, &fam_unrecorded_flows, t->ifaces[i].ifindex);
-		sample_end(ec->out, t->ifaces[i].unrecorded_flows);
-	}
 }
 
 /*
@@ -306,12 +302,17 @@ static void prom_end(struct emit_ctx *ec)
 	const struct totals_view *t = ec->totals;
 	FILE *f = ec->out;
 
-	if (!t || !t->flow_entries_known)
+	if (!t || !t->fill_known)
 		return;
-	family_header(f, &fam_flow_entries);
-	put_str(f, fam_flow_entries.name);
+	family_header(f, &fam_flows_read);
+	put_str(f, fam_flows_read.name);
 	putc_unlocked(' ', f);
-	put_u64(f, t->flow_entries);
+	put_u64(f, t->flows_read);
+	putc_unlocked('\n', f);
+	family_header(f, &fam_flow_fill);
+	put_str(f, fam_flow_fill.name);
+	putc_unlocked(' ', f);
+	put_u64(f, t->flow_fill);
 	putc_unlocked('\n', f);
 	family_header(f, &fam_flow_capacity);
 	put_str(f, fam_flow_capacity.name);

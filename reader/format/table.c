@@ -204,10 +204,13 @@ static void table_totals(struct emit_ctx *ec, const struct totals_view *t)
 		totals_row(ec, ifname_cell(t->ifaces[i].ifindex, buf), &t->ifaces[i]);
 	if (t->n_ifaces != 1)
 		totals_row(ec, "all", &t->sum);
-	if (t->flow_entries_known)
-		fprintf(ec->out, "flow table: %llu of %u entries used (%.1f%%)\n",
-			(unsigned long long)t->flow_entries, t->flow_capacity,
-			t->flow_capacity ? 100.0 * t->flow_entries / t->flow_capacity : 0.0);
+	if (!t->fill_known)
+		return;
+	fprintf(ec->out, "flow table: %llu of %u entries needed (%.1f%%), %llu of them by flows "
+		"still only in per-CPU flow caches\n", (unsigned long long)t->flow_fill,
+		t->flow_capacity, t->flow_capacity ? 100.0 * t->flow_fill / t->flow_capacity : 0.0,
+		(unsigned long long)(t->flow_fill - t->flow_table_entries));
+	fprintf(ec->out, "flows read: %llu\n", (unsigned long long)t->flows_read);
 }
 
 /* The narrow flows table's endpoints share what the other columns leave of NARROW_WIDTH. */
@@ -418,10 +421,9 @@ static void table_end(struct emit_ctx *ec)
 
 	if (!t || !t->sum.unrecorded.packets)
 		return;
-	fprintf(ec->out, "\nflow table full: %llu packets (%s) not recorded per flow, in %llu flow "
-		"records it refused; raise --max-flows\n",
-		(unsigned long long)t->sum.unrecorded.packets, human_bytes(t->sum.unrecorded.bytes, b),
-		(unsigned long long)t->sum.unrecorded_flows);
+	fprintf(ec->out, "\nflow table full: %llu packets (%s) not recorded per flow (counted by "
+		"protocol); raise --max-flows\n",
+		(unsigned long long)t->sum.unrecorded.packets, human_bytes(t->sum.unrecorded.bytes, b));
 }
 
 const struct emitter emit_table = {

@@ -144,7 +144,6 @@ static void iface_total_of(const struct iface_counts *ic, struct iface_total *t)
 	t->non_ip = ic->non_ip;
 	t->malformed = ic->malformed;
 	t->unrecorded = ic->unrecorded;
-	t->unrecorded_flows = ic->unrecorded_flows;
 	t->all = t->ip;
 	counter_add(&t->all, &t->non_ip);
 	counter_add(&t->all, &t->malformed);
@@ -157,7 +156,6 @@ static void sum_total(struct iface_total *sum, const struct iface_total *t)
 	counter_add(&sum->non_ip, &t->non_ip);
 	counter_add(&sum->malformed, &t->malformed);
 	counter_add(&sum->unrecorded, &t->unrecorded);
-	sum->unrecorded_flows += t->unrecorded_flows;
 }
 
 /* Per selected interface and summed; ifaces must hold s->ifaces.n entries. */
@@ -260,40 +258,63 @@ static int emit_protocols(struct report *r, const struct snapshot *s)
 
 /* ---- Sources and flows ---- */
 
+/*
+ * One walk of the flows feeds everything that needs them: the protocol
+ * counts (the library derives them on a snapshot's first walk), the
+ * sources, the ranked flows, an export sink, and the flows printed as
+ * read.  Flows are printed as read only after the totals, protocols and
+ * sources, so when those are asked for too, a second walk prints them
+ * (holding a million flows instead would take a hundred MiB).
+ */
 struct walk {
 	struct report *r;
+	const struct flow_clock *clk;
 	struct source_set *sources; /* aggregate into, or NULL */
 	struct topn *flows; /* rank into, or NULL */
-	bool stream; /* emit each flow as read */
+	bool stream; /* print each flow as read */
+	bool sink; /* hand each flow to r->sink */
 	bool flow_rates;
+	bool write_failed; /* stop printing, keep feeding the sink */
+	__u64 flows_read; /* flows of the selected interfaces */
 };
 
 static int on_flow(const struct flow_record *f, void *ctx)
 {
 	struct walk *w = ctx;
+	struct report *r = w->r;
 	struct flow_row row;
 	int err;
 
-	if (!iface_filter_match(&w->r->filter, f->key.ifindex))
+	if (!iface_filter_match(&r->filter, f->key.ifindex))
 		return 0;
+	w->flows_read++;
+	if (w->sink) {
+		r->sink_err = r->sink(f, w->clk, r->ec.read_wall_ns, r->sink_ctx);
+		/* Any value stops the walk; sink_err tells it from a read error. */
+		if (r->sink_err)
+			return 1;
+	}
 	if (w->sources) {
 		err = source_set_add(w->sources, f);
 		if (err)
 			return err;
 	}
-	if (!w->flows && !w->stream)
+	if (!w->flows && (!w->stream || w->write_failed))
 		return 0;
 	row.f = *f;
 	if (w->flow_rates)
-		rate_track(w->r->rates, VIEW_FLOWS, &f->key, sizeof(f->key), f->c.packets,
+		rate_track(r->rates, VIEW_FLOWS, &f->key, sizeof(f->key), f->c.packets,
 			   f->c.bytes, &row.rate);
 	else
 		memset(&row.rate, 0, sizeof(row.rate));
-	if (w->stream) {
-		w->r->em->flow(&w->r->ec, &row);
-		return ferror(w->r->ec.out) ? -EIO : 0;
-	}
-	return topn_push(w->flows, &row);
+	if (w->flows)
+		return topn_push(w->flows, &row);
+	r->em->flow(&r->ec, &row);
+	if (!ferror(r->ec.out))
+		return 0;
+	/* After a failed write the flows still go out: a drain has nowhere else to put them. */
+	w->write_failed = true;
+	return w->sink ? 0 : -EIO;
 }
 
 /* Sources are always ranked: all of them are in memory anyway. */
@@ -337,13 +358,14 @@ static int emit_ranked_flows(struct report *r, struct topn *flows)
 	return 0;
 }
 
-/* What needs every flow before its first row: sources and ranked flows. */
+/* What needs every flow before its first row: totals, protocols, sources, ranked flows. */
 struct collected {
 	bool want_sources;
 	bool want_flows;
-	bool stream; /* flows in table order, emitted while read */
-	bool walked;
-	__u64 table_entries; /* known once walked */
+	bool stream; /* flows in table order, printed while read */
+	bool sink_done; /* the sink had the flows in the first walk */
+	struct walk_counts wc; /* of the first walk */
+	__u64 flows_read;
 	struct source_set sources;
 	struct topn flows;
 };
@@ -355,82 +377,97 @@ static void collected_free(struct collected *c)
 }
 
 /*
- * Before any output, one walk gathers the sources and ranked flows (and
- * counts the table for the totals).  Flows in table order stream in a
- * walk of their own later, so they never have to be held.
+ * The first walk, before any output, unless all a read does is print the
+ * flows as read (then that walk is the only one): it gathers the sources,
+ * ranks the flows, feeds the sink and completes the protocol counts.
  */
 static int collect(struct report *r, const struct snapshot_tables *t, struct snapshot *s,
 		   struct collected *c)
 {
 	const struct reader_opts *o = r->opts;
-	struct walk w = { .r = r, .flow_rates = r->rates != NULL };
+	struct walk w = { .r = r, .clk = &s->clock, .flow_rates = r->rates != NULL };
+	bool first_walk;
 	int err = 0;
 
 	memset(c, 0, sizeof(*c));
 	/* Prometheus: per-source and per-flow series only when asked (cardinality). */
-	c->want_sources = o->views[VIEW_SOURCES] &&
+	c->want_sources = r->print && o->views[VIEW_SOURCES] &&
 			  (o->format != FORMAT_PROMETHEUS || o->prometheus_sources);
-	c->want_flows = o->views[VIEW_FLOWS] &&
+	c->want_flows = r->print && o->views[VIEW_FLOWS] &&
 			(o->format != FORMAT_PROMETHEUS || o->prometheus_flows);
 	c->stream = c->want_flows && !o->top && o->sort == SORT_NONE;
+	/*
+	 * A table's columns are laid out before its first row, so a table of
+	 * flows needs to know beforehand whether any flow is IPv6.
+	 */
+	first_walk = !c->stream || o->views[VIEW_TOTALS] || o->views[VIEW_PROTOCOLS] ||
+		     c->want_sources || o->format == FORMAT_TABLE || r->filter_must_exist;
 	if (c->want_sources)
 		err = source_set_init(&c->sources);
 	if (!err && c->want_flows && !c->stream)
 		err = topn_init(&c->flows, o->top, sizeof(struct flow_row),
 				rank_for(r, flow_row_cmp_packets, flow_row_cmp_bytes,
 					 flow_row_cmp_rate));
-	if (err || !(c->want_sources || (c->want_flows && !c->stream)))
+	if (err || !first_walk)
 		return err;
 	w.sources = c->want_sources ? &c->sources : NULL;
 	w.flows = c->want_flows && !c->stream ? &c->flows : NULL;
-	err = snapshot_walk_flows(t->flows_fd, &s->cache, on_flow, &w, &c->table_entries);
-	c->walked = !err;
+	w.sink = r->sink != NULL;
+	err = snapshot_walk_flows(t, s, on_flow, &w, &c->wc);
+	if (err == 1 && r->sink_err)
+		err = 0; /* the sink stopped: report_run reports sink_err */
+	c->sink_done = w.sink;
+	c->flows_read = w.flows_read;
 	return err;
 }
 
-static int emit_sources_and_flows(struct report *r, const struct snapshot_tables *t,
-				  struct snapshot *s, struct collected *c)
+static void fill_figures(const struct collected *c, struct totals_view *tv)
 {
-	struct walk w = { .r = r, .stream = true, .flow_rates = r->rates != NULL };
-	int err = 0;
+	tv->flows_read = c->flows_read;
+	tv->flow_table_entries = c->wc.table_entries;
+	tv->flow_fill = c->wc.table_entries + c->wc.cache_only;
+	tv->fill_known = true;
+}
 
-	if (c->want_sources)
-		err = emit_sources(r, &c->sources);
-	if (!err && c->want_flows && !c->stream)
-		err = emit_ranked_flows(r, &c->flows);
-	if (!err && c->stream) {
-		r->em->list_begin(&r->ec, VIEW_FLOWS);
-		err = snapshot_walk_flows(t->flows_fd, &s->cache, on_flow, &w, NULL);
-		r->em->list_end(&r->ec, VIEW_FLOWS);
+/* Flows printed as read; when this is the read's only walk, its figures are the read's. */
+static int stream_flows(struct report *r, const struct snapshot_tables *t, struct snapshot *s,
+			struct collected *c, struct totals_view *tv)
+{
+	struct walk w = { .r = r, .clk = &s->clock, .stream = true,
+			  .flow_rates = r->rates != NULL, .sink = r->sink && !c->sink_done };
+	bool only = !s->walked;
+	int err;
+
+	r->em->list_begin(&r->ec, VIEW_FLOWS);
+	err = snapshot_walk_flows(t, s, on_flow, &w, only ? &c->wc : NULL);
+	r->em->list_end(&r->ec, VIEW_FLOWS);
+	if (err == 1 && r->sink_err)
+		err = 0;
+	if (w.write_failed && !err)
+		err = -EIO;
+	c->sink_done = true;
+	if (only && !err) {
+		c->flows_read = w.flows_read;
+		fill_figures(c, tv);
 	}
 	return err;
 }
 
-/* The views asked for, in order; the snapshot is read already. */
-static int print_views(struct report *r, const struct snapshot_tables *t, struct snapshot *s)
+/* The views asked for, in order; the snapshot is read, and walked once if anything needs it. */
+static int print_views(struct report *r, const struct snapshot_tables *t, struct snapshot *s,
+		       struct collected *col)
 {
 	const struct reader_opts *o = r->opts;
 	struct iface_total *ifaces = NULL;
-	struct collected col = {};
 	struct totals_view tv;
-	int err;
+	int err = 0;
 
 	ifaces = calloc(s->ifaces.n ? s->ifaces.n : 1, sizeof(*ifaces));
 	if (!ifaces)
 		return -ENOMEM;
 	build_totals(r, s, ifaces, &tv);
-	err = collect(r, t, s, &col);
-	if (err)
-		goto out;
-	/* The table's fill level belongs to the totals (and Prometheus' flows view). */
-	if (o->views[VIEW_TOTALS] || (o->format == FORMAT_PROMETHEUS && o->views[VIEW_FLOWS])) {
-		if (!col.walked)
-			err = snapshot_count_flows(t->flows_fd, &col.table_entries);
-		if (err)
-			goto out;
-		tv.flow_entries = col.table_entries;
-		tv.flow_entries_known = true;
-	}
+	if (s->walked)
+		fill_figures(col, &tv);
 	layout_hints(r, s);
 	r->ec.totals = &tv;
 	r->ec.clock = &s->clock;
@@ -440,16 +477,18 @@ static int print_views(struct report *r, const struct snapshot_tables *t, struct
 	test_kill_point_flush("writing", r->ec.out);
 	if (o->views[VIEW_PROTOCOLS])
 		err = emit_protocols(r, s);
-	if (!err)
-		err = emit_sources_and_flows(r, t, s, &col);
+	if (!err && col->want_sources)
+		err = emit_sources(r, &col->sources);
+	if (!err && col->want_flows && !col->stream)
+		err = emit_ranked_flows(r, &col->flows);
+	if (!err && col->stream)
+		err = stream_flows(r, t, s, col, &tv);
 	if (!err)
 		r->em->end(&r->ec);
 	/* A read cut short never reached end(): what begin() kept for it goes now. */
 	free(r->ec.record_head);
 	r->ec.record_head = NULL;
 	r->ec.totals = NULL;
-out:
-	collected_free(&col);
 	free(ifaces);
 	return err;
 }
@@ -459,32 +498,14 @@ static void sum_read(struct report *r, const struct snapshot *s)
 	struct iface_total t;
 	size_t i;
 
-	r->read_packets = r->read_bytes = r->read_unrecorded_flows = 0;
+	r->read_packets = r->read_bytes = 0;
 	memset(&r->read_unrecorded, 0, sizeof(r->read_unrecorded));
 	for (i = 0; i < s->ifaces.n; i++) {
 		iface_total_of(&s->ifaces.v[i], &t);
 		r->read_packets += t.all.packets;
 		r->read_bytes += t.all.bytes;
 		counter_add(&r->read_unrecorded, &t.unrecorded);
-		r->read_unrecorded_flows += t.unrecorded_flows;
 	}
-}
-
-struct sink_walk {
-	struct report *r;
-	const struct flow_clock *clk;
-};
-
-static int on_sink_flow(const struct flow_record *f, void *ctx)
-{
-	struct sink_walk *w = ctx;
-	struct report *r = w->r;
-
-	if (!iface_filter_match(&r->filter, f->key.ifindex))
-		return 0;
-	r->sink_err = r->sink(f, w->clk, r->ec.read_wall_ns, r->sink_ctx);
-	/* Any value stops the walk; sink_err tells it from a read error. */
-	return r->sink_err ? 1 : 0;
 }
 
 /* xdpflow must have counted on each interface of the filter (opts->ifnames, in order). */
@@ -508,8 +529,9 @@ static int check_filter_seen(const struct report *r, const struct snapshot *s)
 
 int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, int ncpus)
 {
+	struct collected col;
 	struct snapshot s;
-	int err = 0, ret;
+	int err = 0;
 
 	if (r->rates) {
 		struct snapshot_table_ids ids;
@@ -523,27 +545,32 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 	err = snapshot_read(t, clock_fd, ncpus, &s);
 	if (err)
 		return err;
-	if (r->filter_must_exist) {
+	r->ec.read_wall_ns = r->wall_ns ? r->wall_ns : clock_now_ns(CLOCK_REALTIME);
+	err = collect(r, t, &s, &col);
+	/* After collect's walk: an interface that counted only IP frames is known from its flows. */
+	if (!err && r->filter_must_exist) {
 		err = check_filter_seen(r, &s);
 		if (err) {
+			collected_free(&col);
 			snapshot_free(&s);
 			return err;
 		}
 	}
-	r->ec.read_wall_ns = r->wall_ns ? r->wall_ns : clock_now_ns(CLOCK_REALTIME);
-	sum_read(r, &s);
-	if (r->print)
-		err = print_views(r, t, &s);
-	/* After a failed write the flows still go out: a drain has nowhere else to put them. */
-	if (r->sink && (!err || ferror(r->ec.out))) {
-		struct sink_walk w = { .r = r, .clk = &s.clock };
+	if (!err && r->print)
+		err = print_views(r, t, &s, &col);
+	/* A sink the printing never reached (a write failed first) still gets every flow. */
+	if (r->sink && !col.sink_done && !r->sink_err) {
+		struct walk w = { .r = r, .clk = &s.clock, .sink = true };
+		int ret = snapshot_walk_flows(t, &s, on_flow, &w, NULL);
 
-		ret = snapshot_walk_flows(t->flows_fd, &s.cache, on_sink_flow, &w, NULL);
 		if (ret && !r->sink_err && !err)
 			err = ret;
 	}
+	if (s.walked)
+		sum_read(r, &s);
 	if (r->rates && !err)
 		rate_round_end(r->rates);
+	collected_free(&col);
 	snapshot_free(&s);
 	return err;
 }

@@ -49,7 +49,6 @@ struct report {
 	__u64 read_packets, read_bytes;
 	/* Of those, the IP frames the full flow table did not take, and the records it refused. */
 	struct xdpflow_counter read_unrecorded;
-	__u64 read_unrecorded_flows;
 	struct iface_filter filter;
 	/* Each interface of filter must have counts, else REPORT_UNSEEN_IFACE (a single read). */
 	bool filter_must_exist;

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Frame classification for the benchmark's comparison designs (direct.bpf.c, proto.bpf.c): the
- * counting rules of docs/DESIGN.md, so that every design parses alike and the curve compares
- * only how they count.  The includer defines BENCH_KEY (the flow key type, with the fields of
- * struct xdpflow_flow_key) and, for the 48-byte key of issue 14.4, BENCH_KEY_VLAN (the key has
- * vlan_outer and vlan_inner).  When the product adopts a design, this moves next to
- * xdp/xdpflow.bpf.c as its one parser.
+ * The first-round parser of the prototypes (proto.bpf.c without PC_WORDS): the counting rules of
+ * docs/DESIGN.md with the flow key written field by field, kept so the curve can show what
+ * building the key in 64-bit words (xdp/xdpflow_parse.h, the product's parser) saves.  The
+ * includer defines BENCH_KEY (the flow key type) and, for a key with VLAN IDs, BENCH_KEY_VLAN.
  */
 #ifndef BENCH_PARSE_H
 #define BENCH_PARSE_H

@@ -24,6 +24,7 @@
  *                     3: as 2, but the words live in a per-CPU array of their own (one element
  *                        of PC_SETS x PC_WAYS words), which a reader copies cheaply to tell which
  *                        entries were re-keyed while it read
+ *                     4: as 3, with fetch-and-add (ordered on every architecture)
  *   PC_ADAPT          1: when fewer than 1 frame in 16 hit the cache over a window of 1024, the
  *                        next 15 windows skip the cache and go straight to the table (then
  *                        one window probes again): a CPU whose flows do not fit pays the
@@ -42,7 +43,7 @@
  *                     0: no times at all (a bound on what times cost)
  *   PC_FLOOR          1: classify the frame, hash the key and count nothing (the parser's
  *                        floor)
- *   PC_WORDS          1: the parser of word_parse.h (the key built in 64-bit words)
+ *   PC_WORDS          1: the product's parser, xdp/xdpflow_parse.h (the key built in 64-bit words)
  *   PC_MMAP           1: the cache is a plain (mmapable, page-aligned) array of CPUs x
  *                        PC_SETS sets, each CPU indexing its own range by
  *                        bpf_get_smp_processor_id(); a set's header is padded to 64 bytes so
@@ -70,7 +71,7 @@ struct pc_flow_key {
 #define PC_WORDS 0
 #endif
 #if PC_WORDS
-#include "word_parse.h"
+#include "xdpflow_parse.h"
 #include <bpf/bpf_core_read.h>
 
 static __always_inline __attribute__((unused)) __u64 frame_bytes(struct xdp_md *ctx)
@@ -179,10 +180,21 @@ struct pc_iface_stats {
 	__u64 unrecorded_flows;
 };
 
+/* Layout version 2's stats slot (8256 bytes): protocol counts per CPU, for !PC_DERIVED. */
+struct pc_iface_stats_v2 {
+	__u32 ifindex;
+	__u32 pad;
+	struct xdpflow_counter non_ip;
+	struct xdpflow_counter malformed;
+	struct xdpflow_counter unrecorded;
+	struct xdpflow_counter proto[2][256];
+	__u64 unrecorded_flows;
+};
+
 #if PC_DERIVED
 #define PC_STATS struct pc_iface_stats
 #else
-#define PC_STATS struct xdpflow_iface_stats
+#define PC_STATS struct pc_iface_stats_v2
 #endif
 
 /* Frames of flows the full table refused, per interface and protocol (PC_DERIVED only). */
@@ -297,7 +309,7 @@ struct {
 	__type(value, struct xdpflow_clock_anchor);
 } pc_clock SEC(".maps");
 
-#if PC_GEN == 3
+#if PC_GEN >= 3
 struct pc_gen_words {
 	__u32 g[PC_SETS * PC_WAYS];
 };
@@ -477,19 +489,10 @@ static __always_inline void evict(struct pc_entry *e)
 	account(&e->key, &d);
 }
 
-/*
- * Hash of the key for the set index (top bits) and the tag.  Source and destination go
- * through different multipliers, so a flow and its reply do not share a tag.
- */
+/* Hash of the key for the set index (top bits) and the tag: the product's (xdpflow_abi.h). */
 static __always_inline __u32 key_hash(const struct pc_flow_key *k)
 {
-	const __u64 *w = (const __u64 *)k;
-	__u64 h = (w[0] ^ w[1]) * 0x9e3779b97f4a7c15ull;
-
-	h ^= (w[2] ^ w[3]) * 0xc2b2ae3d27d4eb4full;
-	h ^= w[4] ^ w[5];
-	h *= 0x165667b19e3779f9ull;
-	return (__u32)(h >> 32);
+	return xdpflow_flow_hash((const __u64 *)k);
 }
 
 static __always_inline int same_key(const struct pc_flow_key *a, const struct pc_flow_key *b)
@@ -515,7 +518,7 @@ static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 id
 				  __u32 tag, int evict_old, const struct pc_flow_key *k,
 				  const struct pc_delta *d)
 {
-#if PC_GEN == 3
+#if PC_GEN >= 3
 	__u32 zero = 0, gen, *gw;
 	struct pc_gen_words *gens = bpf_map_lookup_elem(&pc_gens, &zero);
 
@@ -524,6 +527,14 @@ static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 id
 		return;
 	}
 	gw = &gens->g[(idx * PC_WAYS + way) & (PC_SETS * PC_WAYS - 1)];
+#if PC_GEN == 4
+	gen = __sync_fetch_and_add(gw, 1);
+	if (gen & 1) {
+		__sync_fetch_and_add(gw, -1);
+		account(k, d);
+		return;
+	}
+#else
 	gen = *gw;
 	if (gen & 1) {
 		account(k, d);
@@ -531,6 +542,7 @@ static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 id
 	}
 	*gw = gen + 1;
 	compiler_barrier();
+#endif
 #elif PC_GEN == 1
 	if (__sync_fetch_and_add(&e->gen, 1) & 1) {
 		__sync_fetch_and_add(&e->gen, -1);
@@ -564,6 +576,10 @@ static __always_inline void rekey(struct pc_hdr *h, struct pc_entry *e, __u32 id
 #elif PC_GEN == 3
 	compiler_barrier();
 	*gw = gen + 2;
+#elif PC_GEN == 4
+	/* The value is used, so the fetching form (a full barrier on arm64 as well) is emitted. */
+	gen = __sync_fetch_and_add(gw, 1);
+	asm volatile("" ::"r"(gen));
 #endif
 	h->tag[way] = tag;
 }
@@ -720,7 +736,8 @@ int proto(struct xdp_md *ctx)
 	PC_STATS *s;
 #if PC_WORDS
 	struct frame_words fw;
-	int class = classify_words(&fw, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	int class = classify_words(&fw, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
+				   bytes);
 
 	if (class == CLASS_IP) {
 		fw.w[4] |= ctx->ingress_ifindex;

@@ -6,7 +6,8 @@
 /*
  * The read layer (pin/read.c) only ever calls
  * bpf_map_lookup_batch(), bpf_map_lookup_elem() and
- * bpf_obj_get_info_by_fd() on table fds it is given.  A fuzz target that
+ * bpf_obj_get_info_by_fd() on table fds it is given (and, for a live
+ * read, the generation words' fd).  A fuzz target that
  * includes this header (once) links no libbpf: those three functions are
  * defined here and serve map contents decoded from the fuzz input, with
  * the kernel's batch semantics (ENOENT with the last entries, or with
@@ -26,17 +27,26 @@
 #define FAKE_FLOWS_FD 1001
 #define FAKE_CACHE_FD 1002
 #define FAKE_CLOCK_FD 1003
+#define FAKE_REFUSED_FD 1004
+#define FAKE_GEN_FD 1005
 #define FAKE_MAX_CPUS 8
 #define FAKE_MAX_FLOWS 512
+#define FAKE_MAX_REFUSED 64
 #define FAKE_KEY_POOL 16
 
 struct fake_maps {
 	int ncpus;
 	struct xdpflow_iface_stats stats[XDPFLOW_STATS_ENTRIES][FAKE_MAX_CPUS];
-	struct xdpflow_flowcache_entry cache[XDPFLOW_FLOWCACHE_SLOTS][FAKE_MAX_CPUS];
+	struct xdpflow_flowcache_set cache[XDPFLOW_FLOWCACHE_SETS][FAKE_MAX_CPUS];
+	/* A live read: generation words (odd: an entry being re-keyed). */
+	bool live;
+	struct xdpflow_flowcache_gens gens[FAKE_MAX_CPUS];
 	struct xdpflow_flow_key keys[FAKE_MAX_FLOWS];
 	struct xdpflow_flow_counters values[FAKE_MAX_FLOWS];
 	size_t nflows;
+	struct xdpflow_refused_key refused_keys[FAKE_MAX_REFUSED];
+	struct xdpflow_counter refused[FAKE_MAX_REFUSED];
+	size_t nrefused;
 	__u32 flow_capacity;
 	struct xdpflow_clock_anchor clock[FAKE_MAX_CPUS];
 	__u32 hash_batch_limit; /* 0: hash batches fill the room */
@@ -129,11 +139,10 @@ static void fake_fill(struct fz_in *in)
 	for (i = 0; i < FAKE_KEY_POOL; i++)
 		fake_key(in, &fake.pool[i]);
 
-	/* Stats: some slots of some CPUs in use, sparse protocol counters. */
+	/* Stats: some slots of some CPUs in use. */
 	n = fz_u8(in) % 40;
 	for (i = 0; i < n; i++) {
 		struct xdpflow_iface_stats *s;
-		int k, nproto;
 
 		slot = fz_u8(in) % XDPFLOW_STATS_ENTRIES;
 		cpu = fz_u8(in) % fake.ncpus;
@@ -146,25 +155,37 @@ static void fake_fill(struct fz_in *in)
 		s->malformed.bytes = fz_u64_edgy(in);
 		s->unrecorded.packets = fz_u64_edgy(in);
 		s->unrecorded.bytes = fz_u64_edgy(in);
-		nproto = fz_u8(in) % 16;
-		for (k = 0; k < nproto; k++) {
-			uint8_t fam = fz_u8(in) & 1, proto = fz_u8(in);
-
-			s->proto[fam][proto].packets = fz_u64_edgy(in);
-			s->proto[fam][proto].bytes = fz_u64_edgy(in);
-		}
 	}
-	/* Flow caches: entries of pool or new keys on any CPU. */
+	/* Refused frames: unique (interface, family, protocol) keys. */
+	n = fz_u8(in) % FAKE_MAX_REFUSED;
+	for (i = 0; i < n && fz_left(in); i++) {
+		struct xdpflow_refused_key k = { .ifindex = fake_ifindex(in) };
+		size_t j;
+
+		k.family = (fz_u8(in) & 1) ? 6 : 4;
+		k.proto = fz_u8(in);
+		for (j = 0; j < fake.nrefused; j++)
+			if (!memcmp(&fake.refused_keys[j], &k, sizeof(k)))
+				break;
+		if (j < fake.nrefused)
+			continue;
+		fake.refused_keys[fake.nrefused] = k;
+		fake.refused[fake.nrefused].packets = fz_u64_edgy(in);
+		fake.refused[fake.nrefused++].bytes = fz_u64_edgy(in);
+	}
+	/* Flow caches: entries of pool or new keys in any set and way on any CPU. */
+	fake.live = fz_u8(in) & 1;
 	n = fz_u16(in) % 600;
 	for (i = 0; i < n && fz_left(in); i++) {
 		struct xdpflow_flowcache_entry *e;
+		__u32 set = fz_u16(in) % XDPFLOW_FLOWCACHE_SETS, way = fz_u8(in) % 4;
 
-		slot = fz_u8(in);
 		cpu = fz_u8(in) % fake.ncpus;
-		e = &fake.cache[slot][cpu];
+		e = &fake.cache[set][cpu].e[way];
 		fake_some_key(in, &e->key);
-		e->pad = 0;
 		fake_counters(in, &e->counters);
+		/* Now and then an entry caught while being re-keyed (odd word). */
+		fake.gens[cpu].gen[set * 4 + way] = fz_u8(in) < 0x10 ? 2 * fz_u8(in) + 1 : 2 * fz_u8(in);
 	}
 	/* The flow table: unique keys. */
 	n = fz_u16(in) % FAKE_MAX_FLOWS;
@@ -210,10 +231,13 @@ int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, vo
 		total = XDPFLOW_STATS_ENTRIES;
 		break;
 	case FAKE_CACHE_FD:
-		total = XDPFLOW_FLOWCACHE_SLOTS;
+		total = XDPFLOW_FLOWCACHE_SETS;
 		break;
 	case FAKE_FLOWS_FD:
 		total = (__u32)fake.nflows;
+		break;
+	case FAKE_REFUSED_FD:
+		total = (__u32)fake.nrefused;
 		break;
 	default:
 		errno = EBADF;
@@ -223,11 +247,19 @@ int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, vo
 	fz_assert(room > 0, "%s", "batch lookup with no room");
 	n = total - pos < room ? total - pos : room;
 	/* A hash table's batches end at bucket edges: fewer entries than room. */
-	if (fd == FAKE_FLOWS_FD && fake.hash_batch_limit && n > fake.hash_batch_limit)
+	if ((fd == FAKE_FLOWS_FD || fd == FAKE_REFUSED_FD) && fake.hash_batch_limit &&
+	    n > fake.hash_batch_limit)
 		n = fake.hash_batch_limit;
 	for (i = 0; i < n; i++) {
 		__u32 k = pos + i;
 
+		if (fd == FAKE_REFUSED_FD) {
+			memcpy((char *)keys + (size_t)i * sizeof(fake.refused_keys[0]),
+			       &fake.refused_keys[k], sizeof(fake.refused_keys[0]));
+			memcpy((char *)values + (size_t)i * sizeof(fake.refused[0]), &fake.refused[k],
+			       sizeof(fake.refused[0]));
+			continue;
+		}
 		if (fd == FAKE_FLOWS_FD) {
 			memcpy((char *)keys + (size_t)i * sizeof(fake.keys[0]), &fake.keys[k],
 			       sizeof(fake.keys[0]));
@@ -262,16 +294,32 @@ int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, vo
 int bpf_map_lookup_elem(int fd, const void *key, void *value)
 {
 	__u32 k;
+	size_t i;
+	int cpu;
 
 	memcpy(&k, key, sizeof(k));
 	if (fake_fail_now())
 		return -errno;
-	if (fd != FAKE_CLOCK_FD || k != 0) {
-		errno = ENOENT;
-		return -ENOENT;
+	if (fd == FAKE_FLOWS_FD) {
+		for (i = 0; i < fake.nflows; i++)
+			if (!memcmp(&fake.keys[i], key, sizeof(fake.keys[0]))) {
+				memcpy(value, &fake.values[i], sizeof(fake.values[0]));
+				return 0;
+			}
+	} else if (fd == FAKE_CACHE_FD && k < XDPFLOW_FLOWCACHE_SETS) {
+		for (cpu = 0; cpu < fake.ncpus; cpu++)
+			memcpy((char *)value + cpu * sizeof(fake.cache[0][0]), &fake.cache[k][cpu],
+			       sizeof(fake.cache[0][0]));
+		return 0;
+	} else if (fd == FAKE_GEN_FD && k == 0) {
+		memcpy(value, fake.gens, sizeof(fake.gens[0]) * fake.ncpus);
+		return 0;
+	} else if (fd == FAKE_CLOCK_FD && k == 0) {
+		memcpy(value, fake.clock, sizeof(fake.clock[0]) * fake.ncpus);
+		return 0;
 	}
-	memcpy(value, fake.clock, sizeof(fake.clock[0]) * fake.ncpus);
-	return 0;
+	errno = ENOENT;
+	return -ENOENT;
 }
 
 int bpf_obj_get_info_by_fd(int bpf_fd, void *info, __u32 *info_len)

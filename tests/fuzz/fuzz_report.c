@@ -596,7 +596,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char pin_path[64];
 	struct fz_in in = { data, size };
-	struct snapshot_tables t = { FAKE_STATS_FD, FAKE_FLOWS_FD, FAKE_CACHE_FD };
+	struct snapshot_tables t = { FAKE_STATS_FD, FAKE_FLOWS_FD, FAKE_CACHE_FD, FAKE_REFUSED_FD,
+				     -1, -1 };
 	struct rate_memory rates;
 	struct reader_opts o;
 	struct report r;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer target: the reader decoding and merging raw map records (per-CPU stats, flow caches, flow table). */
+/* libFuzzer target: the reader decoding and merging raw map records (per-CPU stats, refused frames, flow caches, flow table). */
 // links: pin/read.c pin/keyhash.c pin/clock.c pin/kconfig.c
 #include "fakemaps.h"
 #include "xdpflow.h"
@@ -8,15 +8,20 @@
  * The maps hold whatever the input says (fakemaps.h), including values
  * the XDP program never writes: huge counters, empty cache entries with
  * fields set, keys of unknown families, a slot owner of "other", batch
- * lookups that fail half-way.  Checked against sums computed here:
+ * lookups that fail half-way, and, in a live read, entries whose
+ * generation word is odd (caught while being re-keyed).  Checked against
+ * sums computed here:
  *   - snapshot_read: one row per ifindex that owns a slot on some CPU or
- *     has a live cache entry, sorted; each counter the (wrapping) sum of
- *     its slots' copies on every CPU, protocol counts plus the cache;
- *   - snapshot_walk_flows: every table entry once, in table order, merged
- *     with every live cache entry of its key (packets, bytes, ip_bytes
- *     add, TCP flags OR, first_seen min and last_seen max while nothing
- *     wrapped), then each cache-only flow once; a callback's non-zero
- *     answer ends the walk with it; repeatable; table_entries exact;
+ *     has refused frames, sorted; each counter the (wrapping) sum of its
+ *     slots' copies on every CPU, protocol counts the refused frames;
+ *   - snapshot_walk_flows: every table entry with packets once, in table
+ *     order, merged with every usable cache entry of its key (packets,
+ *     bytes, ip_bytes add, TCP flags OR, first_seen min and last_seen max
+ *     while nothing wrapped), then each cache-only flow once; a usable
+ *     entry has packets and, in a live read, an even word; a callback's
+ *     non-zero answer ends the walk with it; repeatable; counts exact;
+ *   - after the first complete walk, and only then, every interface's
+ *     protocol counts hold its flows as well, once;
  *   - a failing lookup: its errno comes back, nothing leaks (LeakSanitizer).
  */
 
@@ -25,7 +30,8 @@ struct ref_iface {
 	struct xdpflow_counter non_ip, malformed, unrecorded, proto[2][256];
 };
 
-static struct ref_iface ref[XDPFLOW_STATS_ENTRIES * FAKE_MAX_CPUS + XDPFLOW_FLOWCACHE_SLOTS * FAKE_MAX_CPUS];
+static struct ref_iface ref[XDPFLOW_STATS_ENTRIES * FAKE_MAX_CPUS + FAKE_MAX_REFUSED + FAKE_MAX_FLOWS +
+			    XDPFLOW_FLOWCACHE_ENTRIES * FAKE_MAX_CPUS];
 static size_t nref;
 
 static struct ref_iface *ref_get(__u32 ifindex)
@@ -48,7 +54,8 @@ static void ref_add(struct xdpflow_counter *a, const struct xdpflow_counter *b)
 
 static void ref_ifaces(void)
 {
-	int slot, cpu, f, p;
+	int slot, cpu;
+	size_t i;
 
 	nref = 0;
 	for (slot = 0; slot < XDPFLOW_STATS_ENTRIES; slot++) {
@@ -62,20 +69,12 @@ static void ref_ifaces(void)
 			ref_add(&r->non_ip, &s->non_ip);
 			ref_add(&r->malformed, &s->malformed);
 			ref_add(&r->unrecorded, &s->unrecorded);
-			for (f = 0; f < 2; f++)
-				for (p = 0; p < 256; p++)
-					ref_add(&r->proto[f][p], &s->proto[f][p]);
 		}
 	}
-	for (slot = 0; slot < XDPFLOW_FLOWCACHE_SLOTS; slot++) {
-		for (cpu = 0; cpu < fake.ncpus; cpu++) {
-			const struct xdpflow_flowcache_entry *e = &fake.cache[slot][cpu];
-			struct xdpflow_counter c = { e->counters.packets, e->counters.bytes };
+	for (i = 0; i < fake.nrefused; i++) {
+		const struct xdpflow_refused_key *k = &fake.refused_keys[i];
 
-			if (!e->counters.packets) /* empty */
-				continue;
-			ref_add(&ref_get(e->key.ifindex)->proto[e->key.family == 6][e->key.proto], &c);
-		}
+		ref_add(&ref_get(k->ifindex)->proto[k->family == 6][k->proto], &fake.refused[i]);
 	}
 }
 
@@ -117,7 +116,7 @@ struct ref_flow {
 	bool seen;
 };
 
-static struct ref_flow rflows[FAKE_MAX_FLOWS + XDPFLOW_FLOWCACHE_SLOTS * FAKE_MAX_CPUS];
+static struct ref_flow rflows[FAKE_MAX_FLOWS + XDPFLOW_FLOWCACHE_ENTRIES * FAKE_MAX_CPUS];
 static size_t nrflows, ntable_flows;
 
 static bool add_wraps(__u64 a, __u64 b)
@@ -156,9 +155,17 @@ static struct ref_flow *ref_find(const struct xdpflow_flow_key *k)
 	return NULL;
 }
 
+/* An entry a read uses: it holds packets, and in a live read was not being re-keyed. */
+static bool usable(__u32 set, int way, int cpu)
+{
+	return fake.cache[set][cpu].e[way].counters.packets &&
+	       !(fake.live && (fake.gens[cpu].gen[set * 4 + way] & 1));
+}
+
 static void ref_flows(void)
 {
-	int slot, cpu;
+	__u32 set;
+	int way, cpu;
 	size_t i;
 
 	nrflows = 0;
@@ -168,28 +175,42 @@ static void ref_flows(void)
 		rflows[nrflows++].c = fake.values[i];
 	}
 	ntable_flows = nrflows;
-	for (slot = 0; slot < XDPFLOW_FLOWCACHE_SLOTS; slot++) {
-		for (cpu = 0; cpu < fake.ncpus; cpu++) {
-			const struct xdpflow_flowcache_entry *e = &fake.cache[slot][cpu];
-			struct ref_flow *r;
+	for (set = 0; set < XDPFLOW_FLOWCACHE_SETS; set++)
+		for (cpu = 0; cpu < fake.ncpus; cpu++)
+			for (way = 0; way < 4; way++) {
+				const struct xdpflow_flowcache_entry *e = &fake.cache[set][cpu].e[way];
+				struct ref_flow *r;
 
-			if (!e->counters.packets)
-				continue;
-			r = ref_find(&e->key);
-			if (!r) {
-				r = &rflows[nrflows++];
-				memset(r, 0, sizeof(*r));
-				r->key = e->key;
-				ref_merge(r, &e->counters, true);
-			} else {
-				ref_merge(r, &e->counters, false);
+				if (!usable(set, way, cpu))
+					continue;
+				r = ref_find(&e->key);
+				if (!r) {
+					r = &rflows[nrflows++];
+					memset(r, 0, sizeof(*r));
+					r->key = e->key;
+					ref_merge(r, &e->counters, true);
+				} else {
+					ref_merge(r, &e->counters, false);
+				}
 			}
-		}
+}
+
+/* What a complete walk adds to the interfaces: every flow handed over (one with packets). */
+static void ref_add_flows(void)
+{
+	size_t i;
+
+	for (i = 0; i < nrflows; i++) {
+		const struct ref_flow *r = &rflows[i];
+		struct xdpflow_counter c = { r->c.packets, r->c.bytes };
+
+		if (r->c.packets)
+			ref_add(&ref_get(r->key.ifindex)->proto[r->key.family == 6][r->key.proto], &c);
 	}
 }
 
 struct walk {
-	size_t calls, stop_at;
+	size_t calls, stop_at, table_pos;
 	int stop_value;
 };
 
@@ -199,11 +220,13 @@ static int on_flow(const struct flow_record *f, void *ctx)
 	struct ref_flow *r;
 	size_t i = w->calls++;
 
-	fz_assert(!f->pad, "%s", "record padding not zeroed");
 	fz_assert(i < nrflows, "%zu flows walked, %zu exist", i + 1, nrflows);
-	/* Table entries first, in the table's order; then the cache-only flows. */
-	if (i < ntable_flows) {
-		r = &rflows[i];
+	fz_assert(f->c.packets, "flow %zu: handed over without packets", i);
+	/* Table entries first, in the table's order (those without packets skipped); then the rest. */
+	while (w->table_pos < ntable_flows && !rflows[w->table_pos].c.packets)
+		w->table_pos++;
+	if (w->table_pos < ntable_flows) {
+		r = &rflows[w->table_pos++];
 		fz_assert(!memcmp(&f->key, &r->key, sizeof(f->key)), "flow %zu: not the table's key",
 			  i);
 	} else {
@@ -228,44 +251,61 @@ static int on_flow(const struct flow_record *f, void *ctx)
 	return w->calls == w->stop_at ? w->stop_value : 0;
 }
 
-static void check_walk(struct snapshot *s, size_t stop_at)
+static size_t flows_with_packets(void)
 {
-	struct walk w = { 0, stop_at, 7 };
-	__u64 entries = 12345;
-	size_t i;
+	size_t i, n = 0;
+
+	for (i = 0; i < nrflows; i++)
+		n += rflows[i].c.packets != 0;
+	return n;
+}
+
+static void check_walk(const struct snapshot_tables *t, struct snapshot *s, size_t stop_at)
+{
+	struct walk w = { 0, stop_at, 0, 7 };
+	struct walk_counts wc;
+	bool walked = s->walked;
+	size_t i, n = flows_with_packets();
 	int ret;
 
 	for (i = 0; i < nrflows; i++)
 		rflows[i].seen = false;
 	fake.calls = 0;
-	ret = snapshot_walk_flows(FAKE_FLOWS_FD, &s->cache, on_flow, &w, &entries);
+	ret = snapshot_walk_flows(t, s, on_flow, &w, &wc);
 	if (fake.fail_call && ret < 0) {
 		fz_assert(ret == -fake.fail_errno, "walk failed with %d, lookup with %d", ret,
 			  -fake.fail_errno);
+		fz_assert(s->walked == walked, "%s", "a failed walk changed the protocol counts");
 		return;
 	}
-	if (stop_at && stop_at <= nrflows) {
+	if (stop_at && stop_at <= n) {
 		fz_assert(ret == 7 && w.calls == stop_at, "stop at %zu: returned %d after %zu",
 			  stop_at, ret, w.calls);
+		fz_assert(s->walked == walked, "%s", "a walk cut short completed the protocol counts");
 		return;
 	}
 	fz_assert(ret == 0, "walk returned %d", ret);
-	fz_assert(w.calls == nrflows, "%zu flows walked, %zu exist", w.calls, nrflows);
-	fz_assert(entries == fake.nflows, "table_entries %llu, table has %zu",
-		  (unsigned long long)entries, fake.nflows);
+	fz_assert(w.calls == n, "%zu flows walked, %zu with packets exist", w.calls, n);
+	fz_assert(wc.table_entries == fake.nflows, "table_entries %llu, table has %zu",
+		  (unsigned long long)wc.table_entries, fake.nflows);
+	fz_assert(wc.flows == n, "%llu flows counted, %zu handed over", (unsigned long long)wc.flows,
+		  n);
+	fz_assert(s->walked, "%s", "a complete walk left the protocol counts incomplete");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
-	struct snapshot_tables t = { FAKE_STATS_FD, FAKE_FLOWS_FD, FAKE_CACHE_FD };
+	struct snapshot_tables t = { FAKE_STATS_FD, FAKE_FLOWS_FD, FAKE_CACHE_FD, FAKE_REFUSED_FD,
+				     -1, -1 };
 	struct snapshot s;
 	size_t stop_at;
-	__u64 entries;
 	int ret;
 
 	stop_at = fz_u8(&in) % 8;
 	fake_fill(&in);
+	if (fake.live)
+		t.fgen_fd = FAKE_GEN_FD;
 	ret = snapshot_read(&t, FAKE_CLOCK_FD, fake.ncpus, &s);
 	if (ret) {
 		/* Only an injected failure may fail a read, and with its errno. */
@@ -278,12 +318,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		  fake.flow_capacity);
 	fz_assert(s.ncpus == fake.ncpus, "ncpus %d", s.ncpus);
 	ref_flows();
-	check_walk(&s, stop_at ? (stop_at - 1) * 3 + 1 : 0);
-	check_walk(&s, 0); /* again, whole: the cache's merged marks are reset */
-	ret = snapshot_count_flows(FAKE_FLOWS_FD, &entries);
-	fz_assert(ret == 0 || (fake.fail_call && ret == -fake.fail_errno), "count returned %d", ret);
-	fz_assert(ret || entries == fake.nflows, "counted %llu, table has %zu",
-		  (unsigned long long)entries, fake.nflows);
+	check_walk(&t, &s, stop_at ? (stop_at - 1) * 3 + 1 : 0);
+	if (!s.walked)
+		check_ifaces(&s); /* cut short or failed: as before the walk */
+	check_walk(&t, &s, 0); /* again, whole: the cache's merged marks are reset */
+	if (s.walked) {
+		ref_add_flows();
+		check_ifaces(&s);
+		check_walk(&t, &s, 0); /* a third walk adds nothing more */
+		check_ifaces(&s);
+	}
 	snapshot_free(&s);
 	return 0;
 }

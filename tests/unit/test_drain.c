@@ -194,15 +194,19 @@ static void add_counter(struct xdpflow_counter *a, const struct xdpflow_counter 
 /* Add the tables to the sums (they are final: swapped out, or no traffic). */
 static int add_tables(struct sums *s, const struct snapshot_tables *t, int ncpus)
 {
+	struct walk_counts wc;
 	struct snapshot snap;
-	__u64 entries = 0;
 	size_t i;
 	int f, p, err;
 
 	err = snapshot_read(t, -1, ncpus, &snap);
 	if (err)
 		return err;
-	for (i = 0; i < snap.ifaces.n; i++) {
+	s->cache_only += snap.cache.h.n;
+	/* The walk also completes the protocol counts, which are derived from the flows. */
+	err = snapshot_walk_flows(t, &snap, add_flow, s, &wc);
+	s->flow_entries += wc.table_entries;
+	for (i = 0; !err && i < snap.ifaces.n; i++) {
 		const struct iface_counts *ic = &snap.ifaces.v[i];
 
 		add_counter(&s->non_ip, &ic->non_ip);
@@ -212,9 +216,6 @@ static int add_tables(struct sums *s, const struct snapshot_tables *t, int ncpus
 			for (p = 0; p < 256; p++)
 				add_counter(&s->proto[f][p], &ic->proto[f][p]);
 	}
-	s->cache_only += snap.cache.h.n;
-	err = snapshot_walk_flows(t->flows_fd, &snap.cache, add_flow, s, &entries);
-	s->flow_entries += entries;
 	snapshot_free(&snap);
 	return err;
 }
@@ -452,10 +453,12 @@ static int naive_step(const char *pin_dir, struct sums *s, bool read, bool clear
 		if (read)
 			err = add_tables(s, &t, pm.ncpus);
 		if (!err && clear)
-			err = tl_zero_percpu(t.fcache_fd, pm.ncpus, XDPFLOW_FLOWCACHE_SLOTS,
-					     sizeof(struct xdpflow_flowcache_entry));
+			err = tl_zero_percpu(t.fcache_fd, pm.ncpus, XDPFLOW_FLOWCACHE_SETS,
+					     sizeof(struct xdpflow_flowcache_set));
 		if (!err && clear)
 			err = tl_clear_hash(t.flows_fd);
+		if (!err && clear)
+			err = tl_clear_hash(t.refused_fd);
 		if (!err && clear)
 			err = tl_zero_percpu(t.stats_fd, pm.ncpus, XDPFLOW_STATS_ENTRIES,
 					     sizeof(struct xdpflow_iface_stats));

@@ -58,8 +58,8 @@ static int try_delete(int fd)
 /* Every pin and every table, read-only (the reader) or writable (the control). */
 static void test_writes(const char *dir, bool writable, int ncpus)
 {
-	static const enum pin_map_id outers[] = { PIN_STATS, PIN_FLOWS, PIN_FLOWCACHE };
-	struct snapshot_tables t = { -1, -1, -1 };
+	static const enum pin_map_id outers[] = { PIN_STATS, PIN_FLOWS, PIN_FLOWCACHE, PIN_REFUSED };
+	struct snapshot_tables t = { -1, -1, -1, -1, -1, -1 };
 	struct pin_maps pm;
 	struct tl_check c;
 	char msg[512];
@@ -77,8 +77,8 @@ static void test_writes(const char *dir, bool writable, int ncpus)
 	want = writable ? 0 : -EPERM;
 	for (id = 0; id < PIN_MAP_COUNT; id++) {
 		/* An outer map's slot gets the table it already holds: no change if taken. */
-		inner = id == PIN_STATS || id == PIN_FLOWS || id == PIN_FLOWCACHE ?
-				pin_open_current(&pm, id) : -1;
+		inner = id == PIN_STATS || id == PIN_FLOWS || id == PIN_FLOWCACHE ||
+					id == PIN_REFUSED ? pin_open_current(&pm, id) : -1;
 		err = try_update(pm.fd[id], inner, pm.ncpus);
 		tl_expect(&c, err == want, "update %s: %s", pin_map_name(id), strerror(-err));
 		if (inner >= 0)
@@ -105,6 +105,8 @@ static void test_writes(const char *dir, bool writable, int ncpus)
 			tl_expect(&c, err == -EPERM, "reader's flow table: update %s", strerror(-err));
 			err = try_delete(t.flows_fd);
 			tl_expect(&c, err == -EPERM, "reader's flow table: delete %s", strerror(-err));
+			err = try_update(t.refused_fd, -1, ncpus);
+			tl_expect(&c, err == -EPERM, "reader's refused frames: update %s", strerror(-err));
 			snapshot_tables_close(&t);
 		}
 		int cur;
@@ -118,7 +120,7 @@ static void test_writes(const char *dir, bool writable, int ncpus)
 		}
 	}
 	pin_close(&pm);
-	tl_end(&c, "%d pins and 3 tables", PIN_MAP_COUNT);
+	tl_end(&c, "%d pins and 4 tables", PIN_MAP_COUNT);
 }
 
 static void test_holds_counts(void)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the read layer (pin/read.c) on real maps filled from user
- * space: per-CPU sums, the flow-cache merge, cache-only flows, batches.
+ * space: per-CPU sums, the flow-cache merge, cache-only flows, batches,
+ * protocol counts derived from the flows and the refused frames, a torn
+ * cache entry left out of a live read.
  */
 #include "testlib.h"
 #include "xdpflow.h"
@@ -10,7 +12,7 @@
 #define CAPACITY 50000
 
 struct maps {
-	int stats, flows, fcache, clock;
+	int stats, flows, fcache, refused, fgen, clock;
 	int ncpus;
 };
 
@@ -19,6 +21,8 @@ static void close_maps(struct maps *m)
 	close(m->stats);
 	close(m->flows);
 	close(m->fcache);
+	close(m->refused);
+	close(m->fgen);
 	close(m->clock);
 }
 
@@ -30,11 +34,18 @@ static int create_maps(struct maps *m)
 	m->flows = bpf_map_create(BPF_MAP_TYPE_HASH, "t_flows", sizeof(struct xdpflow_flow_key),
 				  sizeof(struct xdpflow_flow_counters), CAPACITY, NULL);
 	m->fcache = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_fcache", 4,
-				   sizeof(struct xdpflow_flowcache_entry), XDPFLOW_FLOWCACHE_SLOTS,
+				   sizeof(struct xdpflow_flowcache_set), XDPFLOW_FLOWCACHE_SETS,
 				   NULL);
+	m->refused = bpf_map_create(BPF_MAP_TYPE_HASH, "t_refused", sizeof(struct xdpflow_refused_key),
+				    sizeof(struct xdpflow_counter), 64, NULL);
+	m->fgen = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_fgen", 4,
+				 sizeof(struct xdpflow_flowcache_gens), 1, NULL);
 	m->clock = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_clock", 4,
 				  sizeof(struct xdpflow_clock_anchor), 1, NULL);
-	return m->stats < 0 || m->flows < 0 || m->fcache < 0 || m->clock < 0 ? -errno : 0;
+	return m->stats < 0 || m->flows < 0 || m->fcache < 0 || m->refused < 0 || m->fgen < 0 ||
+			       m->clock < 0 ?
+		       -errno :
+		       0;
 }
 
 static struct xdpflow_flow_key flow_key(__u32 i, __u32 ifindex)
@@ -61,59 +72,82 @@ static struct xdpflow_flow_counters counters(__u64 packets, __u64 first, __u64 l
 	return c;
 }
 
+/* One entry on each CPU of cpus (bitmask) in way way of set set. */
+static int put_entry(const struct maps *m, __u32 set, int way, __u64 cpus,
+		     const struct xdpflow_flow_key *k, const struct xdpflow_flow_counters *c,
+		     struct xdpflow_flowcache_set *sets)
+{
+	int cpu;
+
+	if (bpf_map_lookup_elem(m->fcache, &set, sets))
+		return -errno;
+	for (cpu = 0; cpu < m->ncpus; cpu++) {
+		if (!(cpus & (1ull << cpu)))
+			continue;
+		sets[cpu].e[way].key = *k;
+		sets[cpu].e[way].counters = *c;
+	}
+	return bpf_map_update_elem(m->fcache, &set, sets, BPF_ANY) ? -errno : 0;
+}
+
+static int put_refused(const struct maps *m, __u32 ifindex, __u8 family, __u8 proto,
+		       struct xdpflow_counter c)
+{
+	struct xdpflow_refused_key k = { .ifindex = ifindex, .family = family, .proto = proto };
+
+	return bpf_map_update_elem(m->refused, &k, &c, BPF_ANY) ? -errno : 0;
+}
+
 /*
  * Table: flows 0..TABLE_FLOWS-1 on ifindex 2 with i+1 packets.  Cache:
  * flow 5 on every CPU (merges into its table entry), flow 1,000,000
  * (cache only) on CPU 0 and the last CPU, and flow 2,000,000 (cache
- * only) on ifindex 3.  Stats: ifindex 2 on every CPU in slot 2, ifindex 3
- * in slot 3 of CPU 0 only, "other" on the last CPU, slot 5 unused.
+ * only) on ifindex 3.  Refused frames: UDP on ifindex 2, ICMPv6 on
+ * ifindex 3.  Stats: ifindex 2 on every CPU in slot 2, ifindex 3 in slot
+ * 3 of CPU 0 only, "other" on the last CPU, slot 5 unused.  (The cache
+ * sets and ways are arbitrary: the reader merges by key.)
  */
 static int fill(const struct maps *m)
 {
 	struct xdpflow_iface_stats *stats = calloc(m->ncpus, sizeof(*stats));
-	struct xdpflow_flowcache_entry *cache = calloc(m->ncpus, sizeof(*cache));
+	struct xdpflow_flowcache_set *sets = calloc(m->ncpus, sizeof(*sets));
 	struct xdpflow_clock_anchor *anchors = calloc(m->ncpus, sizeof(*anchors));
 	struct xdpflow_flow_key k;
 	struct xdpflow_flow_counters c;
 	int cpu, err = -ENOMEM, last = m->ncpus - 1;
 	__u32 i, slot;
 
-	if (!stats || !cache || !anchors)
+	if (!stats || !sets || !anchors)
 		goto out;
+	err = 0;
 	for (i = 0; i < TABLE_FLOWS; i++) {
 		k = flow_key(i, 2);
 		c = counters(i + 1, 1000 + i, 2000 + i, k.proto == 6 ? 0x02 : 0);
 		if (bpf_map_update_elem(m->flows, &k, &c, BPF_NOEXIST))
 			goto fail;
 	}
-	slot = 7;
-	for (cpu = 0; cpu < m->ncpus; cpu++) {
-		cache[cpu].key = flow_key(5, 2);
-		cache[cpu].counters = counters(10, 900 + cpu, 3000 + cpu, 0x10);
+	k = flow_key(5, 2);
+	for (cpu = 0; !err && cpu < m->ncpus; cpu++) {
+		c = counters(10, 900 + cpu, 3000 + cpu, 0x10);
+		err = put_entry(m, 7, 1, 1ull << cpu, &k, &c, sets);
 	}
-	if (bpf_map_update_elem(m->fcache, &slot, cache, BPF_ANY))
-		goto fail;
-	memset(cache, 0, m->ncpus * sizeof(*cache));
-	slot = 8;
-	cache[0].key = flow_key(1000000, 2);
-	cache[0].counters = counters(3, 500, 600, 0);
-	cache[last].key = flow_key(1000000, 2);
-	cache[last].counters = counters(4, 400, 700, 0);
-	if (last == 0)
-		cache[0].counters = counters(7, 400, 700, 0);
-	if (bpf_map_update_elem(m->fcache, &slot, cache, BPF_ANY))
-		goto fail;
-	memset(cache, 0, m->ncpus * sizeof(*cache));
-	slot = 200;
-	cache[0].key = flow_key(2000000, 3);
-	cache[0].counters = counters(2, 50, 60, 0x12);
-	if (bpf_map_update_elem(m->fcache, &slot, cache, BPF_ANY))
-		goto fail;
+	k = flow_key(1000000, 2);
+	c = counters(last ? 3 : 7, 500, 600, 0);
+	err = err ? err : put_entry(m, 8, 0, 1, &k, &c, sets);
+	c = counters(4, 400, 700, 0);
+	if (last && !err)
+		err = put_entry(m, 8, 3, 1ull << last, &k, &c, sets);
+	k = flow_key(2000000, 3);
+	c = counters(2, 50, 60, 0x12);
+	err = err ? err : put_entry(m, 200, 2, 1, &k, &c, sets);
+	err = err ? err : put_refused(m, 2, 4, 17, (struct xdpflow_counter){ 5, 500 });
+	err = err ? err : put_refused(m, 3, 6, 58, (struct xdpflow_counter){ 5, 500 });
+	if (err)
+		goto out;
 	slot = 2;
 	for (cpu = 0; cpu < m->ncpus; cpu++) {
 		stats[cpu].ifindex = 2;
 		stats[cpu].non_ip = (struct xdpflow_counter){ 1, 60 };
-		stats[cpu].proto[0][17] = (struct xdpflow_counter){ 100, 10000 };
 		stats[cpu].unrecorded = (struct xdpflow_counter){ 1, 100 };
 	}
 	if (bpf_map_update_elem(m->stats, &slot, stats, BPF_ANY))
@@ -122,7 +156,6 @@ static int fill(const struct maps *m)
 	slot = 3;
 	stats[0].ifindex = 3;
 	stats[0].malformed = (struct xdpflow_counter){ 2, 30 };
-	stats[0].proto[1][58] = (struct xdpflow_counter){ 5, 500 };
 	if (bpf_map_update_elem(m->stats, &slot, stats, BPF_ANY))
 		goto fail;
 	memset(stats, 0, m->ncpus * sizeof(*stats));
@@ -147,7 +180,7 @@ fail:
 	err = -errno;
 out:
 	free(stats);
-	free(cache);
+	free(sets);
 	free(anchors);
 	return err;
 }
@@ -185,17 +218,31 @@ static int on_flow(const struct flow_record *f, void *ctx)
 	return 0;
 }
 
+/* UDP packets of the table's flows on ifindex 2, worked out from fill()'s rule. */
+static __u64 table_udp_packets(void)
+{
+	__u64 sum = 0;
+	__u32 i;
+
+	for (i = 0; i < TABLE_FLOWS; i++)
+		if (i % 3)
+			sum += i + 1;
+	return sum;
+}
+
 static void test_read(const struct maps *m)
 {
-	struct snapshot_tables t = { m->stats, m->flows, m->fcache };
+	/* Final tables (a drain's): no generation words, no lock. */
+	struct snapshot_tables t = { m->stats, m->flows, m->fcache, m->refused, -1, -1 };
 	const struct iface_counts *i2, *i3, *other;
 	struct seen seen = { .ncpus = m->ncpus };
-	__u64 n = m->ncpus, table_entries = 0, want_packets = 0, counted = 0;
+	__u64 n = m->ncpus, want_packets = 0;
+	struct walk_counts wc;
 	struct snapshot s;
 	struct tl_check c;
 	int err, pass;
 
-	tl_begin(&c, "snapshot_per_cpu_sums_and_cache");
+	tl_begin(&c, "snapshot_per_cpu_sums_and_refused");
 	err = snapshot_read(&t, m->clock, m->ncpus, &s);
 	tl_expect(&c, !err, "snapshot_read: %s", strerror(-err));
 	if (err) {
@@ -211,16 +258,13 @@ static void test_read(const struct maps *m)
 	if (i2 && i3 && other) {
 		tl_expect_u64(&c, "if2 non_ip", i2->non_ip.packets, n);
 		tl_expect_u64(&c, "if2 unrecorded", i2->unrecorded.bytes, 100 * n);
-		/* The cache adds flow 5 (UDP: 5 % 3 != 0) and flow 1,000,000 (UDP). */
-		tl_expect_u64(&c, "if2 udp packets", i2->proto[0][17].packets, 100 * n + 10 * n + 7);
-		tl_expect_u64(&c, "if2 udp bytes", i2->proto[0][17].bytes,
-			      10000 * n + 1000 * n + 700);
+		/* Before a walk the protocol counts hold the refused frames only. */
+		tl_expect_u64(&c, "if2 udp before a walk", i2->proto[0][17].packets, 5);
 		tl_expect_u64(&c, "if3 malformed", i3->malformed.packets, 2);
 		tl_expect_u64(&c, "if3 icmpv6", i3->proto[1][58].packets, 5);
-		/* Flow 2,000,000 is UDP (2,000,000 % 3 != 0), only in CPU 0's cache. */
-		tl_expect_u64(&c, "if3 udp from the cache", i3->proto[0][17].packets, 2);
 		tl_expect_u64(&c, "other non_ip", other->non_ip.packets, 9);
 	}
+	tl_expect(&c, !s.walked, "walked before any walk");
 	/* CPU 0's two anchors, one second apart, are the clock's points. */
 	tl_expect(&c, s.clock.valid && s.clock.n == 2 && s.clock.p[0].jiffies == 1000 &&
 			      s.clock.p[1].jiffies == 1250 &&
@@ -229,14 +273,16 @@ static void test_read(const struct maps *m)
 		  (unsigned long long)s.clock.p[s.clock.n ? s.clock.n - 1 : 0].jiffies);
 	tl_end(&c, "%d CPUs", m->ncpus);
 
-	/* Walk twice: the second walk must not lose the merged flag's reset. */
+	/* Walk twice: the second walk must not lose the merged flag's reset, nor add again. */
 	for (pass = 0; pass < 2; pass++) {
 		tl_begin(&c, pass ? "snapshot_walk_again" : "snapshot_walk_merges_cache");
 		memset(&seen, 0, sizeof(seen));
 		seen.ncpus = m->ncpus;
-		err = snapshot_walk_flows(m->flows, &s.cache, on_flow, &seen, &table_entries);
+		err = snapshot_walk_flows(&t, &s, on_flow, &seen, &wc);
 		tl_expect(&c, !err, "walk: %s", strerror(-err));
-		tl_expect_u64(&c, "table entries", table_entries, TABLE_FLOWS);
+		tl_expect_u64(&c, "table entries", wc.table_entries, TABLE_FLOWS);
+		tl_expect_u64(&c, "flows handed over", wc.flows, TABLE_FLOWS + 2);
+		tl_expect_u64(&c, "cache-only flows", wc.cache_only, 2);
 		tl_expect_u64(&c, "flows", seen.flows, TABLE_FLOWS + 2);
 		tl_expect_u64(&c, "flow 5 seen", seen.flow5_count, 1);
 		tl_expect(&c, seen.flow5_ok, "flow 5 not merged right");
@@ -245,14 +291,58 @@ static void test_read(const struct maps *m)
 		tl_expect(&c, seen.other_iface_ok, "cache-only flow of ifindex 3");
 		want_packets = (__u64)TABLE_FLOWS * (TABLE_FLOWS + 1) / 2 + 10 * n + 7 + 2;
 		tl_expect_u64(&c, "packets", seen.packets, want_packets);
+		i2 = snapshot_iface(&s, 2);
+		i3 = snapshot_iface(&s, 3);
+		if (tl_expect(&c, i2 && i3, "interfaces 2 and 3 expected")) {
+			/* Table UDP flows, flow 5 (UDP) on every CPU, flow 1,000,000, refused. */
+			tl_expect_u64(&c, "if2 udp packets", i2->proto[0][17].packets,
+				      table_udp_packets() + 10 * n + 7 + 5);
+			/* Flow 2,000,000 is UDP (2,000,000 % 3 != 0), only in CPU 0's cache. */
+			tl_expect_u64(&c, "if3 udp from the cache", i3->proto[0][17].packets, 2);
+			tl_expect_u64(&c, "if3 icmpv6", i3->proto[1][58].packets, 5);
+		}
 		tl_end(&c, NULL);
 	}
-	tl_begin(&c, "snapshot_count_flows");
-	err = snapshot_count_flows(m->flows, &counted);
-	tl_expect(&c, !err && counted == TABLE_FLOWS, "counted %llu: %s",
-		  (unsigned long long)counted, strerror(-err));
-	tl_end(&c, NULL);
 	snapshot_free(&s);
+}
+
+/*
+ * A live read (generation words given) leaves out an entry whose word is
+ * odd (the program was re-keying it) and uses the others.
+ */
+static void test_live_torn_entry(const struct maps *m)
+{
+	struct snapshot_tables t = { m->stats, m->flows, m->fcache, m->refused, m->fgen, -1 };
+	struct xdpflow_flowcache_gens *gens = calloc(m->ncpus, sizeof(*gens));
+	struct seen seen = { .ncpus = m->ncpus };
+	struct walk_counts wc;
+	struct snapshot s;
+	struct tl_check c;
+	__u32 zero = 0;
+	int err;
+
+	tl_begin(&c, "live_read_leaves_out_a_torn_entry");
+	if (!tl_expect(&c, gens, "out of memory")) {
+		tl_end(&c, NULL);
+		return;
+	}
+	/* Flow 2,000,000's entry: set 200, way 2, CPU 0. */
+	gens[0].gen[200 * XDPFLOW_FLOWCACHE_WAYS + 2] = 7;
+	err = bpf_map_update_elem(m->fgen, &zero, gens, BPF_ANY) ? -errno : 0;
+	if (!err)
+		err = snapshot_read(&t, -1, m->ncpus, &s);
+	if (tl_expect(&c, !err, "%s", strerror(-err))) {
+		err = snapshot_walk_flows(&t, &s, on_flow, &seen, &wc);
+		tl_expect(&c, !err, "walk: %s", strerror(-err));
+		tl_expect(&c, !seen.other_iface_ok, "the torn entry's flow was reported");
+		tl_expect_u64(&c, "entries left out", s.cache.torn_left, 1);
+		tl_expect(&c, seen.flow5_ok && seen.cached_only_ok, "the whole entries were not used");
+		snapshot_free(&s);
+	}
+	memset(gens, 0, m->ncpus * sizeof(*gens));
+	bpf_map_update_elem(m->fgen, &zero, gens, BPF_ANY);
+	free(gens);
+	tl_end(&c, NULL);
 }
 
 static void test_merge(void)
@@ -296,6 +386,7 @@ int main(int argc, char **argv)
 		return tl_summary();
 	}
 	test_read(&m);
+	test_live_torn_entry(&m);
 	close_maps(&m);
 	return tl_summary();
 }

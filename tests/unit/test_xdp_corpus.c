@@ -15,6 +15,7 @@ struct cls {
 	enum klass klass;
 	__u8 family, proto, tcp_flags;
 	__u16 sport, dport; /* host order */
+	__u16 vlan[2]; /* VLAN IDs of the first two tags, host order; 0: none */
 	__u32 ip_bytes;
 	__u8 src[16], dst[16];
 };
@@ -133,6 +134,7 @@ static void classify(const __u8 *p, size_t n, struct cls *r)
 	while (type == 0x8100 || type == 0x88a8) {
 		if (tags == 2 || n - off < 4)
 			return; /* a third tag, or a tag cut off */
+		r->vlan[tags] = be16(p + off) & 0x0fff;
 		type = be16(p + off + 2);
 		off += 4;
 		tags++;
@@ -189,6 +191,8 @@ static void add_expected_flow(struct corpus *c, const struct cls *r, size_t len)
 	f->key.proto = r->proto;
 	f->key.sport = htons(r->sport);
 	f->key.dport = htons(r->dport);
+	f->key.vlan_outer = htons(r->vlan[0]);
+	f->key.vlan_inner = htons(r->vlan[1]);
 	f->c.packets = 1;
 	f->c.bytes = len;
 	f->c.ip_bytes = r->ip_bytes;

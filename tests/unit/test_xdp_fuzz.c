@@ -108,6 +108,7 @@ struct expect {
 	__u8 family, proto;
 	__u8 tcp_flags;
 	__u16 sport, dport; /* host order; ICMP/ICMPv6: dport = type << 8 | code */
+	__u16 vlan[2]; /* VLAN IDs of the first two tags, host order; 0: none */
 	__u32 ip_bytes;
 	__u8 src[16], dst[16];
 };
@@ -245,6 +246,7 @@ static void classify(const __u8 *p, size_t len, struct expect *e)
 		/* A third tag, or a tag cut off: not looked into. */
 		if (tags == 2 || off + 4 > avail)
 			return;
+		e->vlan[tags] = get16(p + off) & 0x0fff;
 		type = get16(p + off + 2);
 		off += 4;
 	}
@@ -951,6 +953,8 @@ static void add_flow(struct batch *b, const struct expect *e, __u32 len, __u32 r
 	f->key.proto = e->proto;
 	f->key.sport = htons(e->sport);
 	f->key.dport = htons(e->dport);
+	f->key.vlan_outer = htons(e->vlan[0]);
+	f->key.vlan_inner = htons(e->vlan[1]);
 	f->c.packets = repeat;
 	f->c.bytes = (__u64)len * repeat;
 	f->c.ip_bytes = (__u64)e->ip_bytes * repeat;
@@ -1197,18 +1201,21 @@ static void locate(struct batch *b, struct phase *ph)
 	one.maxflows = 0;
 }
 
-/* Zero the per-CPU tables and the clock (the flow table is emptied apart). */
+/* Zero the per-CPU tables and the clock, empty the refused frames (the flow table apart). */
 static int zero_percpu_tables(void)
 {
 	int stats = tl_current_table(xdp.stats_fd), cache = tl_current_table(xdp.fcache_fd);
+	int refused = tl_current_table(xdp.refused_fd);
 	int err = -EBADF;
 
-	if (stats >= 0 && cache >= 0) {
+	if (stats >= 0 && cache >= 0 && refused >= 0) {
 		err = tl_zero_percpu(stats, xdp.ncpus, XDPFLOW_STATS_ENTRIES,
 				     sizeof(struct xdpflow_iface_stats));
 		if (!err)
-			err = tl_zero_percpu(cache, xdp.ncpus, XDPFLOW_FLOWCACHE_SLOTS,
-					     sizeof(struct xdpflow_flowcache_entry));
+			err = tl_zero_percpu(cache, xdp.ncpus, XDPFLOW_FLOWCACHE_SETS,
+					     sizeof(struct xdpflow_flowcache_set));
+		if (!err)
+			err = tl_clear_hash(refused);
 		if (!err)
 			err = tl_zero_percpu(xdp.clock_fd, xdp.ncpus, 1,
 					     sizeof(struct xdpflow_clock_anchor));
@@ -1217,6 +1224,8 @@ static int zero_percpu_tables(void)
 		close(stats);
 	if (cache >= 0)
 		close(cache);
+	if (refused >= 0)
+		close(refused);
 	return err ? tl_seterr(err, "emptying the maps: %s", strerror(-err)) : 0;
 }
 

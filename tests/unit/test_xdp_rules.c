@@ -1062,7 +1062,8 @@ static void test_ingress_ifindex_veth(void)
 /* Flow cache and flow table                                           */
 /* ------------------------------------------------------------------ */
 
-#define MANY_FLOWS 1000
+/* More flows than a CPU's 2,048 cache entries: frames bypass, flows are admitted and evicted. */
+#define MANY_FLOWS 6000
 #define ROUNDS 3
 
 struct many_want {
@@ -1091,28 +1092,35 @@ static struct tl_frame *many_frame(unsigned int i, unsigned int r, struct many_w
 	return f;
 }
 
+/*
+ * Round after round over the flows; in each round half of them (alternating) send two frames
+ * back to back, which admits them into the cache on their second miss and evicts another flow
+ * into the table, while the others' frames go straight to the table.
+ */
 static bool send_many(struct tl_check *c, struct tl_xdp *x, unsigned int nflows,
 		      unsigned int rounds, struct many_want *w, struct tl_counts *want)
 {
 	struct xdpflow_counter one;
-	unsigned int i, r;
+	unsigned int i, r, k;
 	__u32 verdict;
 
 	memset(w, 0, sizeof(*w) * nflows);
 	memset(want, 0, sizeof(*want));
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < nflows; i++) {
-			struct tl_frame *f = many_frame(i, r, &w[i]);
+			for (k = 0; k < 1 + (i + r) % 2; k++) {
+				struct tl_frame *f = many_frame(i, r, &w[i]);
 
-			if (!tl_expect(c,
-				       !tl_xdp_run(x, f->data, f->len, 0, &verdict) &&
-					       verdict == XDP_PASS,
-				       "flow %u round %u: run failed or not XDP_PASS", i, r))
-				return false;
-			one = (struct xdpflow_counter){ 1, f->len };
-			tl_counter_add(&want->proto[0][i % 2 ? 17 : 6], &one);
-			tl_counter_add(&want->ip, &one);
-			tl_counter_add(&want->total, &one);
+				if (!tl_expect(c,
+					       !tl_xdp_run(x, f->data, f->len, 0, &verdict) &&
+						       verdict == XDP_PASS,
+					       "flow %u round %u: run failed or not XDP_PASS", i, r))
+					return false;
+				one = (struct xdpflow_counter){ 1, f->len };
+				tl_counter_add(&want->proto[0][i % 2 ? 17 : 6], &one);
+				tl_counter_add(&want->ip, &one);
+				tl_counter_add(&want->total, &one);
+			}
 		}
 	}
 	return true;
@@ -1161,8 +1169,8 @@ static void test_flow_cache_eviction_exact(void)
 	}
 	expect_counts(&c, &got, &want);
 	tl_expect_u64(&c, "flows", fl.n, MANY_FLOWS);
-	/* At most 256 flows per CPU can still sit only in a cache. */
-	tl_expect(&c, fl.table_entries + (size_t)XDPFLOW_FLOWCACHE_SLOTS * xdp.ncpus >= MANY_FLOWS,
+	/* At most a cache's entries per CPU can still sit only in a cache. */
+	tl_expect(&c, fl.table_entries + (size_t)XDPFLOW_FLOWCACHE_ENTRIES * xdp.ncpus >= MANY_FLOWS,
 		  "only %zu flows reached the table", fl.table_entries);
 	for (i = 0; i < MANY_FLOWS; i++)
 		expect_many_flow(&c, many_find(&fl, i), i, &w[i]);
@@ -1172,7 +1180,7 @@ static void test_flow_cache_eviction_exact(void)
 }
 
 #define SMALL_TABLE 64
-#define FULL_FLOWS 600
+#define FULL_FLOWS 6000
 
 static void expect_full_table(struct tl_check *c, const struct tl_flows *fl,
 			      const struct tl_counts *got, const struct many_want *w)
@@ -1201,34 +1209,30 @@ static void expect_full_table(struct tl_check *c, const struct tl_flows *fl,
 }
 
 /*
- * Refused flow records: every flow sends BURST frames back to back on one CPU,
- * so each of its cache entries holds exactly BURST packets, and every record the
- * full table refuses carries BURST packets: refused records = unrecorded / BURST.
+ * A full table: the frames it refuses are counted once per interface (unrecorded) and once
+ * by protocol (the refused frames), and the two agree.  Flows alternate TCP and UDP, so both
+ * protocols must show refused frames.
  */
 #define BURST 3
-static void test_unrecorded_flows_counted(void)
+static void test_unrecorded_by_protocol(void)
 {
 	static struct many_want w[FULL_FLOWS];
+	struct xdpflow_counter refused[2][256], sum = { 0 };
 	struct tl_counts got;
 	struct tl_xdp small;
 	struct tl_check c;
-	cpu_set_t one_cpu, old;
 	unsigned int i, r;
 	__u32 verdict;
-	bool pinned;
+	int p;
 
-	tl_begin(&c, "unrecorded_flows_counted");
+	tl_begin(&c, "unrecorded_by_protocol");
 	if (!tl_expect(&c, !tl_xdp_open(&small, SMALL_TABLE), "%s", tl_errmsg())) {
 		tl_end(&c, NULL);
 		return;
 	}
-	CPU_ZERO(&one_cpu);
-	CPU_SET(0, &one_cpu);
-	pinned = !sched_getaffinity(0, sizeof(old), &old) &&
-		 !sched_setaffinity(0, sizeof(one_cpu), &one_cpu);
-	tl_expect(&c, pinned, "cannot pin the test to CPU 0: %s", strerror(errno));
 	memset(w, 0, sizeof(w));
-	for (i = 0; pinned && i < FULL_FLOWS; i++)
+	memset(refused, 0, sizeof(refused));
+	for (i = 0; i < FULL_FLOWS; i++)
 		for (r = 0; r < BURST; r++) {
 			struct tl_frame *f = many_frame(i, r, &w[i]);
 
@@ -1237,16 +1241,21 @@ static void test_unrecorded_flows_counted(void)
 				       "flow %u frame %u: run failed or not XDP_PASS", i, r))
 				i = FULL_FLOWS;
 		}
-	if (pinned)
-		sched_setaffinity(0, sizeof(old), &old);
-	if (tl_expect(&c, !tl_read_counts(&small, LO_IFINDEX, &got), "reading maps: %s",
-		      tl_errmsg())) {
-		tl_expect(&c, got.unrecorded_flows > 0, "no refused flow record with a full table");
-		tl_expect_u64(&c, "unrecorded packets", got.unrecorded.packets,
-			      got.unrecorded_flows * BURST);
+	if (tl_expect(&c, !tl_read_counts(&small, LO_IFINDEX, &got) &&
+			      !tl_read_refused(&small, LO_IFINDEX, refused),
+		      "reading maps: %s", tl_errmsg())) {
+		for (p = 0; p < 256; p++)
+			tl_counter_add(&sum, &refused[0][p]);
+		tl_expect(&c, got.unrecorded.packets > 0, "nothing unrecorded with a full table");
+		tl_expect_u64(&c, "refused packets = unrecorded", sum.packets, got.unrecorded.packets);
+		tl_expect_u64(&c, "refused bytes = unrecorded", sum.bytes, got.unrecorded.bytes);
+		tl_expect(&c, refused[0][6].packets && refused[0][17].packets,
+			  "refused TCP %llu, UDP %llu: both expected",
+			  (unsigned long long)refused[0][6].packets,
+			  (unsigned long long)refused[0][17].packets);
 	}
-	tl_end(&c, "%d flows x %d frames into %d entries: %llu flow records refused",
-	       FULL_FLOWS, BURST, SMALL_TABLE, (unsigned long long)got.unrecorded_flows);
+	tl_end(&c, "%d flows x %d frames into %d entries: %llu frames refused", FULL_FLOWS, BURST,
+	       SMALL_TABLE, (unsigned long long)got.unrecorded.packets);
 	tl_xdp_close(&small);
 }
 
@@ -1381,7 +1390,7 @@ int main(int argc, char **argv)
 	test_ingress_ifindex_veth();
 	test_flow_cache_eviction_exact();
 	test_flow_table_full_exact();
-	test_unrecorded_flows_counted();
+	test_unrecorded_by_protocol();
 	test_multi_buffer();
 	test_multi_buffer_ip_bytes_held();
 	tl_xdp_close(&xdp);

@@ -94,7 +94,7 @@
 #define TL_MAX_XDP 8 /* objects open at once (each has its own pin folder) */
 #define TL_BPFFS "/sys/fs/bpf"
 #define TL_PIN_PREFIX "xdpflow-ctest-" /* + pid + "-XXXXXX": only testlib makes these */
-#define TL_PIN_COUNT 5 /* maps the object pins by name */
+#define TL_PIN_COUNT 7 /* maps the object pins by name */
 
 struct tl_state {
 	const char *prog;
@@ -409,6 +409,8 @@ struct tl_frame {
 	size_t l4; /* offset of the L4 header; 0: none */
 	int family; /* 4 or 6 once an IP header is in */
 	__u8 src[16], dst[16];
+	__u16 vlan[2]; /* VLAN IDs of the first two tags, host order; 0: none */
+	int vlans; /* tags put */
 };
 
 /* IPv4 header fields; zero means the default noted. */
@@ -475,6 +477,9 @@ static inline void tl_put_vlan(struct tl_frame *f, __u16 tci, __u16 next_type)
 
 	tl_put_be16(p, tci);
 	tl_put_be16(p + 2, next_type);
+	if (f->vlans < 2)
+		f->vlan[f->vlans] = tci & 0x0fff;
+	f->vlans++;
 }
 
 static inline void tl_put_ipv4(struct tl_frame *f, const struct tl_ipv4 *h)
@@ -685,6 +690,8 @@ static inline void tl_frame_key(const struct tl_frame *f, struct xdpflow_flow_ke
 	k->proto = proto;
 	k->sport = htons(sport);
 	k->dport = htons(dport);
+	k->vlan_outer = htons(f->vlan[0]);
+	k->vlan_inner = htons(f->vlan[1]);
 }
 
 /* ===================================================================== */
@@ -1029,8 +1036,8 @@ static inline int tl_link_del(const char *name)
 struct tl_xdp {
 	struct bpf_object *obj;
 	int prog_fd;
-	/* Outer maps (slot 0 = the current table) and the clock array. */
-	int stats_fd, flows_fd, fcache_fd, clock_fd;
+	/* Outer maps (slot 0 = the current table), the generation words and the clock array. */
+	int stats_fd, flows_fd, fcache_fd, refused_fd, fgen_fd, clock_fd;
 	int ncpus; /* possible CPUs: values per per-CPU map element */
 	int slot; /* index in tl_state()'s pin registry */
 	char pin_dir[PATH_MAX]; /* the pin folder */
@@ -1053,8 +1060,8 @@ static inline int tl_bpffs_ensure(void)
 static inline int tl_pin_register(struct tl_xdp *x)
 {
 	static const char *const names[TL_PIN_COUNT + 1] = {
-		XDPFLOW_MAP_LAYOUT,    XDPFLOW_MAP_STATS, XDPFLOW_MAP_FLOWS,
-		XDPFLOW_MAP_FLOWCACHE, XDPFLOW_MAP_CLOCK, PENDING_FOLDER "/last_id",
+		XDPFLOW_MAP_LAYOUT,  XDPFLOW_MAP_STATS,	     XDPFLOW_MAP_FLOWS, XDPFLOW_MAP_FLOWCACHE,
+		XDPFLOW_MAP_REFUSED, XDPFLOW_MAP_FLOWCACHE_GEN, XDPFLOW_MAP_CLOCK, PENDING_FOLDER "/last_id",
 	};
 	struct tl_state *s = tl_state();
 	int i, j;
@@ -1161,6 +1168,8 @@ static inline int tl_xdp_open(struct tl_xdp *x, __u32 max_flows)
 	x->stats_fd = tl_map_fd(x, XDPFLOW_MAP_STATS);
 	x->flows_fd = tl_map_fd(x, XDPFLOW_MAP_FLOWS);
 	x->fcache_fd = tl_map_fd(x, XDPFLOW_MAP_FLOWCACHE);
+	x->refused_fd = tl_map_fd(x, XDPFLOW_MAP_REFUSED);
+	x->fgen_fd = tl_map_fd(x, XDPFLOW_MAP_FLOWCACHE_GEN);
 	x->clock_fd = tl_map_fd(x, XDPFLOW_MAP_CLOCK);
 	x->ncpus = libbpf_num_possible_cpus();
 	if (x->prog_fd < 0 || x->stats_fd < 0 || x->flows_fd < 0 || x->fcache_fd < 0 ||
@@ -1239,32 +1248,39 @@ static inline int tl_zero_percpu(int fd, int ncpus, __u32 entries, size_t value_
 	return err;
 }
 
+/* Delete every entry of a hash map whose keys are at most 64 bytes. */
 static inline int tl_clear_hash(int fd)
 {
-	struct xdpflow_flow_key k;
+	__u8 k[64];
 
-	while (!bpf_map_get_next_key(fd, NULL, &k))
-		if (bpf_map_delete_elem(fd, &k))
+	while (!bpf_map_get_next_key(fd, NULL, k))
+		if (bpf_map_delete_elem(fd, k))
 			return -errno;
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Empty the current tables and the clock, so the next check starts from zero. */
+/* Empty the current tables, the generation words and the clock: the next check starts from zero. */
 static inline int tl_xdp_reset(struct tl_xdp *x)
 {
 	int stats = tl_current_table(x->stats_fd);
 	int flows = tl_current_table(x->flows_fd);
 	int cache = tl_current_table(x->fcache_fd);
+	int refused = tl_current_table(x->refused_fd);
 	int err = -EBADF;
 
-	if (stats >= 0 && flows >= 0 && cache >= 0) {
+	if (stats >= 0 && flows >= 0 && cache >= 0 && refused >= 0) {
 		err = tl_zero_percpu(stats, x->ncpus, XDPFLOW_STATS_ENTRIES,
 				     sizeof(struct xdpflow_iface_stats));
 		if (!err)
-			err = tl_zero_percpu(cache, x->ncpus, XDPFLOW_FLOWCACHE_SLOTS,
-					     sizeof(struct xdpflow_flowcache_entry));
+			err = tl_zero_percpu(cache, x->ncpus, XDPFLOW_FLOWCACHE_SETS,
+					     sizeof(struct xdpflow_flowcache_set));
 		if (!err)
 			err = tl_clear_hash(flows);
+		if (!err)
+			err = tl_clear_hash(refused);
+		if (!err)
+			err = tl_zero_percpu(x->fgen_fd, x->ncpus, 1,
+					     sizeof(struct xdpflow_flowcache_gens));
 		if (!err)
 			err = tl_zero_percpu(x->clock_fd, x->ncpus, 1,
 					     sizeof(struct xdpflow_clock_anchor));
@@ -1275,6 +1291,8 @@ static inline int tl_xdp_reset(struct tl_xdp *x)
 		close(flows);
 	if (cache >= 0)
 		close(cache);
+	if (refused >= 0)
+		close(refused);
 	return err ? tl_seterr(err, "resetting the maps: %s", strerror(-err)) : 0;
 }
 
@@ -1306,15 +1324,15 @@ static inline int tl_snapshot(struct tl_xdp *x, struct snapshot_tables *t, struc
 
 /*
  * The raw stats of one interface: every slot on every CPU whose owner is
- * ifindex, added up (TL_ANY_IFINDEX: all slots).  proto[] here holds only
- * evicted flow-cache entries; tl_read_counts() gives the full picture.
+ * ifindex, added up (TL_ANY_IFINDEX: all slots).  IP frames are not in
+ * them; tl_read_counts() gives the full picture.
  */
 static inline int tl_read_stats(struct tl_xdp *x, __u32 ifindex, struct xdpflow_iface_stats *out)
 {
 	struct iface_set set = {};
 	const struct iface_counts *ic;
 	size_t i;
-	int fd, err, f;
+	int fd, err;
 
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifindex;
@@ -1330,22 +1348,47 @@ static inline int tl_read_stats(struct tl_xdp *x, __u32 ifindex, struct xdpflow_
 		tl_counter_add(&out->non_ip, &ic->non_ip);
 		tl_counter_add(&out->malformed, &ic->malformed);
 		tl_counter_add(&out->unrecorded, &ic->unrecorded);
-		out->unrecorded_flows += ic->unrecorded_flows;
-		for (f = 0; f < 2 * 256; f++)
-			tl_counter_add(&out->proto[f / 256][f % 256], &ic->proto[f / 256][f % 256]);
 	}
 	iface_set_free(&set);
 	return err ? tl_seterr(err, "reading the stats: %s", strerror(-err)) : 0;
 }
 
 /*
+ * The frames the full flow table refused, by protocol, of ifindex
+ * (TL_ANY_IFINDEX: all), added into proto[family index][protocol].
+ */
+static inline int tl_read_refused(struct tl_xdp *x, __u32 ifindex,
+				  struct xdpflow_counter proto[2][256])
+{
+	struct iface_set set = {};
+	const struct iface_counts *ic;
+	size_t i;
+	int fd, err, f;
+
+	fd = pin_open_current(&x->pm, PIN_REFUSED);
+	if (fd < 0)
+		return tl_seterr(fd, "opening the refused frames: %s", strerror(-fd));
+	err = snapshot_read_refused(fd, &set);
+	close(fd);
+	for (i = 0; !err && i < set.n; i++) {
+		ic = &set.v[i];
+		if (ifindex != TL_ANY_IFINDEX && ic->ifindex != ifindex)
+			continue;
+		for (f = 0; f < 2 * 256; f++)
+			tl_counter_add(&proto[f / 256][f % 256], &ic->proto[f / 256][f % 256]);
+	}
+	iface_set_free(&set);
+	return err ? tl_seterr(err, "reading the refused frames: %s", strerror(-err)) : 0;
+}
+
+/*
  * What a reader reports for one interface (TL_ANY_IFINDEX: all of them):
- * protocol counts = stats proto[] + flow-cache entries of that family and
- * protocol; ip = the sum of those; total = non_ip + malformed + ip.
+ * protocol counts = its flows (table and caches) of that family and
+ * protocol + its refused frames; ip = the sum of those; total = non_ip +
+ * malformed + ip.
  */
 struct tl_counts {
 	struct xdpflow_counter non_ip, malformed, unrecorded;
-	__u64 unrecorded_flows;
 	struct xdpflow_counter proto[2][256]; /* [XDPFLOW_FAMILY_*][IP protocol] */
 	struct xdpflow_counter ip, total;
 };
@@ -1363,6 +1406,12 @@ static inline int tl_read_counts(struct tl_xdp *x, __u32 ifindex, struct tl_coun
 	err = tl_snapshot(x, &t, &s);
 	if (err)
 		return err;
+	/* Protocol counts come from the flows: one walk completes them. */
+	err = snapshot_walk_flows(&t, &s, NULL, NULL, NULL);
+	if (err) {
+		snapshot_release(&t, &s);
+		return tl_seterr(err, "walking the flows: %s", strerror(-err));
+	}
 	for (i = 0; i < s.ifaces.n; i++) {
 		ic = &s.ifaces.v[i];
 		if (ifindex != TL_ANY_IFINDEX && ic->ifindex != ifindex)
@@ -1370,7 +1419,6 @@ static inline int tl_read_counts(struct tl_xdp *x, __u32 ifindex, struct tl_coun
 		tl_counter_add(&c->non_ip, &ic->non_ip);
 		tl_counter_add(&c->malformed, &ic->malformed);
 		tl_counter_add(&c->unrecorded, &ic->unrecorded);
-		c->unrecorded_flows += ic->unrecorded_flows;
 		for (f = 0; f < 2 * 256; f++)
 			tl_counter_add(&c->proto[f / 256][f % 256], &ic->proto[f / 256][f % 256]);
 		ip = iface_counts_ip(ic);
@@ -1447,8 +1495,8 @@ static inline int tl_collect_flow(const struct flow_record *r, void *ctx)
 static inline int tl_read_flows(struct tl_xdp *x, struct tl_flows *fl)
 {
 	struct snapshot_tables t;
+	struct walk_counts wc;
 	struct snapshot s;
-	__u64 entries = 0;
 	size_t i;
 	int err;
 
@@ -1456,9 +1504,9 @@ static inline int tl_read_flows(struct tl_xdp *x, struct tl_flows *fl)
 	err = tl_snapshot(x, &t, &s);
 	if (err)
 		return err;
-	err = snapshot_walk_flows(t.flows_fd, &s.cache, tl_collect_flow, fl, &entries);
-	fl->table_entries = entries;
-	fl->cache_entries = s.cache.entries;
+	err = snapshot_walk_flows(&t, &s, tl_collect_flow, fl, &wc);
+	fl->table_entries = wc.table_entries;
+	fl->cache_entries = s.cache.n;
 	snapshot_release(&t, &s);
 	if (err) {
 		free(fl->v);
@@ -1504,8 +1552,9 @@ static inline const char *tl_key_str(const struct xdpflow_flow_key *k, char *buf
 
 	inet_ntop(af, k->src, s, sizeof(s));
 	inet_ntop(af, k->dst, d, sizeof(d));
-	snprintf(buf, size, "%u/%u %s:%u > %s:%u if %u", k->family, k->proto, s, ntohs(k->sport), d,
-		 ntohs(k->dport), k->ifindex);
+	snprintf(buf, size, "%u/%u %s:%u > %s:%u if %u vlan %u/%u", k->family, k->proto, s,
+		 ntohs(k->sport), d, ntohs(k->dport), k->ifindex, ntohs(k->vlan_outer),
+		 ntohs(k->vlan_inner));
 	return buf;
 }
 
