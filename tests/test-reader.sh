@@ -632,6 +632,8 @@ def cmd_check_prom(args):
     for (ifindex, fam, addr), s in (exp["sources"] if with_sources else {}).items():
         c.eq("source %s" % addr, one("xdpflow_source_bytes_total", ifindex=str(ifindex), address=addr), s["bytes"])
     c.eq("capacity", one("xdpflow_flow_table_capacity"), 5000)
+    c.eq("flows read", one("xdpflow_flows_read"), len(exp["flows"]))
+    c.eq("flow table fill", one("xdpflow_flow_table_fill"), len(exp["flows"]))
     if with_flows:
         c.eq("flow series", len(by.get("xdpflow_flow_packets_total", [])), len(exp["flows"]))
         for k, f in exp["flows"].items():
@@ -660,8 +662,12 @@ def cmd_check_table(args):
     t = exp["total"]
     c.eq("totals all", tot.get("all", [])[1:6],
          [str(t["packets"]), human(t["bytes"]), str(t["ip"]), str(t["non_ip"]), str(t["malformed"])])
-    c.ok("flow table line", any(l.startswith("flow table: ") for l in sections.get("Totals", [])))
-    c.ok("flows read line", any(l.startswith("flows read: ") for l in sections.get("Totals", [])))
+    # Nothing counts while the suite reads: every flow fed is read, and needs a table entry.
+    lines = sections.get("Totals", [])
+    c.eq("flow table line", [l.split()[2] for l in lines if l.startswith("flow table: ")],
+         [str(len(exp["flows"]))])
+    c.eq("flows read line", [l.split()[2] for l in lines if l.startswith("flows read: ")],
+         [str(len(exp["flows"]))])
     prot = {(r[0], r[1], r[2]): r[3:] for r in rows("Protocols")}
     c.eq("protocol rows", len(prot), len(exp["protos"]))
     for (ifindex, fam, proto), (pk, byt) in exp["protos"].items():
@@ -1145,6 +1151,13 @@ test_interface() {
 	run_ok "interface" "$T/if.json" -p "$P" --format json --interface rb1 || return
 	check "--interface rb1: only rb1's frames, in every view" \
 		truth check-json "$T/if.json" only="$IFY" "${M[@]}"
+	check "--interface rb1: flows_read counts rb1's flows listed, flow_table_fill every interface's" python3 -c '
+import json, sys
+one, every = (json.load(open(f)) for f in sys.argv[1:3])
+t = one["totals"]
+assert t["flows_read"] == len(one["flows"]) < len(every["flows"]), (t["flows_read"], len(one["flows"]), len(every["flows"]))
+assert t["flow_table_fill"] == every["totals"]["flow_table_fill"] == len(every["flows"]), (t["flow_table_fill"], len(every["flows"]))' \
+		"$T/if.json" "$T/all.json"
 	run_ok "interface" "$T/if.json" -p "$P" --format json -i rb1 -i rb0 || return
 	check "--interface twice: both interfaces" truth check-json "$T/if.json" only="$IFX,$IFY" "${M[@]}"
 	xf_expect_reader_error "--interface of an unknown name: exit 1 naming it" 1 "--interface nosuch0: no such interface" \
