@@ -316,7 +316,7 @@ test_prometheus_series() {
 	R --format prometheus --prometheus-flows --prometheus-sources | python3 -c '
 import re, sys
 groups = {"interface": "totals", "non": "totals", "malformed": "totals", "unrecorded": "totals",
-          "flow_table": "totals", "source": "sources", "flow": "flows", "packets": "protocols",
+          "flow_table": "totals", "flows": "totals", "source": "sources", "flow": "flows", "packets": "protocols",
           "bytes": "protocols"}
 for line in sys.stdin:
     m = re.match(r"^(xdpflow_[a-z_]+)(?:\{(.*)\})? ", line)
@@ -339,10 +339,10 @@ for line in sys.stdin:
 		xf_fail "prometheus series: xdpflow-reader(8)'s PROMETHEUS SERIES" "('<' printed, not listed; '>' listed, not printed): $(echo "$diff" | grep '^[<>]' | tr '\n' ' ')"
 	fi
 	# Every series carries the interface's name and index, as the page says.
-	if R --format prometheus | grep '^xdpflow_' | grep -v '^xdpflow_flow_table_' | grep -qv 'device="[^"]*",ifindex="[0-9]*"'; then
+	if R --format prometheus | grep '^xdpflow_' | grep -Ev '^xdpflow_(flow_table_|flows_read )' | grep -qv 'device="[^"]*",ifindex="[0-9]*"'; then
 		xf_fail "prometheus series: labels" "a series without device and ifindex labels"
 	else
-		xf_pass "prometheus series: every series but the two gauges has device and ifindex labels"
+		xf_pass "prometheus series: every series but the three gauges has device and ifindex labels"
 	fi
 }
 
