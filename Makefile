@@ -103,7 +103,7 @@ PROTO_NAMES := dm256 dm256g dm256p e4w2kd b4w1k b4w2kda b2w2kda b1w2kd b4w2kd b4
 	b4w2kdwg b4w2kdw0 b4w2kdwga
 PROTO_BPF := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,$(PROTO_NAMES))
 # The ones make bench puts on the curve next to the product (curve.c takes at most 12).
-PROTO_CURVE := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,dm256 b4w2kd b4w2kdw b4w2kdwg)
+PROTO_CURVE := $(patsubst %,$(BUILD)/bench/proto-%.bpf.o,dm256 b4w2kd b4w2kdw0 b4w2kdwg)
 
 # One object per source (build/obj/, build/asan/obj/ for the sanitizer builds), with the
 # headers it includes as its dependencies (-MMD).

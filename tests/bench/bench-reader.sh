@@ -9,11 +9,14 @@
 # <inner flow table> -j` (the pinned xdpflow_flows is the outer ARRAY_OF_MAPS; bpftool needs
 # its slot 0), and measures the reader's peak RSS for the full dump and for --top 100.
 # Bars (issue 4): reader >= 15x faster than bpftool; peak RSS < 32 MiB in both cases.
-# Everything it creates is removed on exit. BENCH_READER_FLOWS=N, BENCH_READER_RUNS=N adjust.
+# Everything it creates is removed on exit. BENCH_READER_FLOWS=N, BENCH_READER_RUNS=N and
+# BENCH_READER_MAX_FLOWS=N (the table's size, default 1048576) adjust; make bench also runs it
+# with 200,000 flows in the default table of 262,144.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 N=${BENCH_READER_FLOWS:-1000000}
+MAX=${BENCH_READER_MAX_FLOWS:-1048576}
 RUNS=${BENCH_READER_RUNS:-3}
 LOADER=$BUILD/xdpflow-loader
 READER=$BUILD/xdpflow-reader
@@ -21,7 +24,7 @@ FEED=$BUILD/tools/feed
 RSS_BAR_KB=$((32 * 1024))
 SPEED_BAR=15
 
-echo "## xdpflow-reader vs bpftool, $N flows in one pinned flow table (median of $RUNS runs)"
+echo "## xdpflow-reader vs bpftool, $N flows in one pinned flow table of $MAX (median of $RUNS runs)"
 for f in "$LOADER" "$READER" "$FEED" "$BUILD/xdpflow.bpf.o"; do
 	[ -e "$f" ] || make --no-print-directory "$f" >/dev/null
 done
@@ -54,13 +57,16 @@ ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.de
 ip -n "$NS" link add xbr0 type veth peer name xbr1
 ip -n "$NS" link set xbr0 up
 ip -n "$NS" link set xbr1 up
-nsenter --net="/run/netns/$NS" "$LOADER" attach --max-flows 1048576 -p "$DIR" xbr1 >/dev/null 2>&1 ||
+nsenter --net="/run/netns/$NS" "$LOADER" attach --max-flows "$MAX" -p "$DIR" xbr1 >/dev/null 2>&1 ||
 	{ echo "bench-reader: attach to a veth failed" >&2; exit 1; }
 ifindex=$(ip -n "$NS" -o link show xbr1 | cut -d: -f1)
 start=$(date +%s.%N)
 "$FEED" --pin-path "$DIR" --generate "$N" --ifindex "$ifindex" >/dev/null
 fill=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$start" "$(date +%s.%N)")
-used=$(nsenter --net="/run/netns/$NS" "$LOADER" status -p "$DIR" 2>/dev/null | sed -n 's/^flow table: *\([0-9]*\) of.*/\1/p')
+# status: "flow table: FILL of MAX entries needed (P%), CACHED of them by flows still only in ..."
+used=$(nsenter --net="/run/netns/$NS" "$LOADER" status -p "$DIR" 2>/dev/null |
+	sed -n 's/^flow table: *\([0-9]*\) of .*, \([0-9]*\) of them.*/\1 - \2/p')
+used=$((used))
 # The inner flow table: slot 0 of the outer map holds its id (4 bytes, little endian).
 inner=$(bpftool -j map dump pinned "$DIR/xdpflow_flows" |
 	python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)[0]["value"]), "little"))')

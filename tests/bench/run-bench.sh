@@ -21,8 +21,14 @@ if command -v gnuplot >/dev/null; then
 else
 	echo "SKIP: curve plot: gnuplot is not installed (make deps installs gnuplot-nox)"
 fi
+echo
+echo "## A live read's cost against the CPU count (read_cpus.c)"
+"$BUILD"/bench/read_cpus
 for b in tests/bench/bench-*.sh; do
 	[ -x "$b" ] || continue
 	echo
 	"$b"
 done
+# The reader against bpftool at the product's default table size too (issue 17).
+echo
+BENCH_READER_FLOWS=200000 BENCH_READER_MAX_FLOWS=262144 tests/bench/bench-reader.sh
