@@ -27,10 +27,13 @@ LOADER=${LOADER:-$XF_BUILD/xdpflow-loader}
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 xf_require_built "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/sendframes"
 
-# More flows than any CPU's flow cache holds (the ABI's slot count, whatever the cache's
-# shape), so A and B are evicted: at least 5000, at least 4 times the slots.
-SLOTS=$(awk '$2 == "XDPFLOW_FLOWCACHE_SLOTS" { print $3 }' "$XF_ROOT/pin/xdpflow_abi.h")
-FILL=${XDPFLOW_FLOWTIMES_FILL:-$((4 * ${SLOTS:-0} > 5000 ? 4 * SLOTS : 5000))}
+# More flows than any CPU's flow cache holds (the ABI's entry count, whatever the cache's
+# shape), so A and B are evicted: at least 5000, at least 4 times the entries. Each of them
+# sends two frames in a row: a cache that admits a flow only at its second miss (layout 3's
+# doorkeeper) takes each in, and so evicts A and B, as a cache that admits every miss does.
+ENTRIES=$(awk '$2 == "XDPFLOW_FLOWCACHE_SETS" { s = $3 } $2 == "XDPFLOW_FLOWCACHE_WAYS" { w = $3 }
+	$2 == "XDPFLOW_FLOWCACHE_SET_BITS" { b = $3 } END { if (b != "") s = 2 ^ b; print s * w }' "$XF_ROOT/pin/xdpflow_abi.h")
+FILL=${XDPFLOW_FLOWTIMES_FILL:-$((4 * ${ENTRIES:-0} > 5000 ? 4 * ENTRIES : 5000))}
 TOL_MS=50
 KEEP_MS=20
 NS=xdpflow-ftimes-$$
@@ -45,7 +48,7 @@ fi
 xf_on_exit "xf_in '$NS' '$LOADER' detach -p '$PIN' fb0"
 read -r CPU_A CPU_B < <(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])')
 
-# The frames: A, B, and two sets of FILL other flows (one frame each).
+# The frames: A, B, and two sets of FILL other flows (two frames each, in a row).
 python3 - "$T" "$FILL" <<'PY'
 import struct, sys
 out, fill = sys.argv[1], int(sys.argv[2])
@@ -63,7 +66,7 @@ open(out + "/a", "w").write("1 %s\n" % frame(17, (10, 9, 0, 1), (10, 9, 0, 2), 1
 open(out + "/b", "w").write("1 %s\n" % frame(6, (10, 9, 0, 3), (10, 9, 0, 2), 2000, 80))
 for n, net in ((1, 7), (2, 8)):
     open(out + "/fill%d" % n, "w").write("".join(
-        "1 %s\n" % frame(17, (10, net, i >> 8, i & 255), (10, 9, 0, 2), 3000 + i % 1000, 53)
+        "2 %s\n" % frame(17, (10, net, i >> 8, i & 255), (10, 9, 0, 2), 3000 + i % 1000, 53)
         for i in range(fill)))
 PY
 
@@ -81,7 +84,7 @@ until_ms() { while (($(now_ms) < $1)); do sleep 0.02; done; }
 read_json() { "$READER" -p "$PIN" --format json flows >"$T/$1.json" 2>"$T/err" || xf_fail "read $1" "$(cat "$T/err")"; }
 
 # check NAME JSON EXPECT: EXPECT is python: {"FLOW": (packets, [(t0, t1), ...]), ...} with
-# FLOW "A" or "B" or "*" (every other flow: one frame, sent in one of the windows), and
+# FLOW "A" or "B" or "*" (every other flow: two frames, sent in one of the windows), and
 # "keep" = {"A": first_seen read before}: each flow's times in its windows, first <= last,
 # first_seen unchanged where given. Prints A's and B's first_seen for the next checks.
 check() {
