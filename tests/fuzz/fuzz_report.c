@@ -342,7 +342,7 @@ static void check_prom(const char *text, size_t len)
 
 /* ---- The sink (what --ipfix and --drain export) ---- */
 
-#define MAX_PAIRS (FAKE_MAX_FLOWS + XDPFLOW_FLOWCACHE_SLOTS * FAKE_MAX_CPUS)
+#define MAX_PAIRS (FAKE_MAX_FLOWS + XDPFLOW_FLOWCACHE_ENTRIES * FAKE_MAX_CPUS)
 
 /* A flow's (packets, bytes), as the sink got it or as a format printed it. */
 struct pair {
