@@ -66,6 +66,11 @@ int ensure_bpffs(const char *dir)
 	int err;
 
 	err = pin_bpffs_ensure(dir, true, &mounted);
+	if (err == -EXDEV) {
+		say_error("no bpf filesystem at %s in this mount namespace, " PIN_PRIVATE_NS_HINT
+			  "; nothing changed", XDPFLOW_BPFFS);
+		return err;
+	}
 	if (err) {
 		say_error("no bpf filesystem at %s and mounting one failed (%s): "
 			  "run as root or mount it: mount -t bpf bpf %s",

@@ -204,7 +204,10 @@ int pin_open(const char *dir, bool writable, struct pin_maps *pm, char *msg, siz
 	}
 	if (stat(dir, &st)) {
 		err = -errno;
-		if (err == -ENOENT && !is_bpffs(XDPFLOW_BPFFS))
+		if (err == -ENOENT && !is_bpffs(XDPFLOW_BPFFS) && pin_mount_ns_private())
+			snprintf(msg, msglen, "no bpf filesystem at %s in this mount namespace, "
+				 PIN_PRIVATE_NS_HINT, XDPFLOW_BPFFS);
+		else if (err == -ENOENT && !is_bpffs(XDPFLOW_BPFFS))
 			snprintf(msg, msglen, "no bpf filesystem at %s, so no xdpflow maps at %s: "
 				 "mount it (mount -t bpf bpf %s) and attach: xdpflow-loader attach IFACE",
 				 XDPFLOW_BPFFS, dir, XDPFLOW_BPFFS);

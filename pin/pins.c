@@ -56,6 +56,35 @@ bool is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
+/* Is /proc/PID/ns/mnt another mount namespace than ours?  -errno if it cannot be looked at. */
+static int other_mount_ns(const struct stat *self, pid_t pid)
+{
+	char path[48];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	if (stat(path, &st))
+		return -errno;
+	return st.st_dev != self->st_dev || st.st_ino != self->st_ino;
+}
+
+bool pin_mount_ns_private(void)
+{
+	struct stat self;
+	int other;
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return false;
+	other = other_mount_ns(&self, 1);
+	/*
+	 * Where PID 1's is hidden (a sandbox's init), the parent's tells: 'ip
+	 * netns exec' makes the namespace in the process it then turns into us.
+	 */
+	if (other < 0)
+		other = other_mount_ns(&self, getppid());
+	return other > 0;
+}
+
 int pin_bpffs_ensure(const char *dir, bool mount_it, bool *mounted)
 {
 	if (mounted)
@@ -65,6 +94,8 @@ int pin_bpffs_ensure(const char *dir, bool mount_it, bool *mounted)
 		return 0;
 	if (!mount_it)
 		return -ENODEV;
+	if (pin_mount_ns_private())
+		return -EXDEV;
 	if (mount("bpf", XDPFLOW_BPFFS, "bpf", 0, "mode=0700"))
 		return -errno;
 	if (mounted)

@@ -86,9 +86,26 @@ int pin_map_path(const char *dir, enum pin_map_id id, char *buf, size_t size);
  * Make sure the bpf filesystem that will hold dir is mounted at
  * /sys/fs/bpf.  If it is not and mount_it is set, mount it and set
  * *mounted.  -ENODEV when it is not mounted (and mount_it is false),
- * -errno of mount(2) when mounting failed.
+ * -EXDEV when it is not and this mount namespace is not the system's
+ * (pin_mount_ns_private(): nothing mounted), -errno of mount(2) when
+ * mounting failed.
  */
 int pin_bpffs_ensure(const char *dir, bool mount_it, bool *mounted);
+
+/*
+ * Does this process run in a mount namespace of its own, not PID 1's (or,
+ * where PID 1's cannot be looked at, not its parent's)?  'ip netns exec'
+ * makes one and mounts a fresh /sys there, without the bpf filesystem: a
+ * bpffs mounted there vanishes when the command ends, its pins with it.
+ * False when neither can be looked at.
+ */
+bool pin_mount_ns_private(void);
+
+/* What to say in that case (after "no bpf filesystem at /sys/fs/bpf in this mount namespace"). */
+#define PIN_PRIVATE_NS_HINT                                                                    \
+	"which is not the system's (as under 'ip netns exec', which remounts /sys without it): " \
+	"pins made here would vanish with this command; run it as "                             \
+	"'nsenter --net=/run/netns/NS COMMAND' instead, which keeps the system's /sys"
 
 /*
  * Before loading xdpflow.bpf.o: pin every map by name under dir (creating

@@ -318,7 +318,9 @@ test_no_bpffs() {
 	local host_before host_after dir=/sys/fs/bpf/xdpflow-test-$$-nobpffs
 	host_before=$(grep -c ' /sys/fs/bpf ' /proc/self/mountinfo)
 	# A private mount namespace: unmounting there leaves the host's bpffs (and pins) alone.
-	unshare -m --propagation private bash -c '
+	# With a PID namespace its PID 1 shares it, as on a machine booted without bpffs (the
+	# loader refuses to mount one in a mount namespace that is not PID 1's: ip netns exec).
+	unshare -m -p -f --mount-proc --propagation private bash -c '
 		while mountpoint -q /sys/fs/bpf; do umount /sys/fs/bpf || exit 3; done
 		L() { nsenter --net=/run/netns/'"$NS"' "$@"; }
 		L '"$READER"' -p '"$dir"' >'"$T"'/nb.reader.out 2>'"$T"'/nb.reader.err; echo $? >'"$T"'/nb.reader.rc

@@ -310,10 +310,11 @@ test_errors() {
 	other="while mountpoint -q /sys/fs/bpf; do umount -l /sys/fs/bpf; done;
 		mount -t tmpfs -o ro,size=4k none /sys/fs"
 	xf_expect_fail "error: no bpffs and cannot mount it" "no bpf filesystem.*mount" \
-		unshare -m --propagation private sh -c "$other; exec nsenter --net=/run/netns/$NS $LOADER attach -p $dir xb2"
+		unshare -m -p -f --mount-proc --propagation private sh -c "$other; exec nsenter --net=/run/netns/$NS $LOADER attach -p $dir xb2"
 	has_no_xdp xb2 && xf_pass "error: nothing attached without bpffs" || xf_fail "error: nothing attached without bpffs"
-	# bpffs not mounted but mountable: the loader mounts it and says so in one line.
-	unshare -m --propagation private sh -c "while mountpoint -q /sys/fs/bpf; do umount -l /sys/fs/bpf; done;
+	# bpffs not mounted but mountable: the loader mounts it and says so in one line (PID 1
+	# of the mount namespace shares it, as on a machine booted without bpffs).
+	unshare -m -p -f --mount-proc --propagation private sh -c "while mountpoint -q /sys/fs/bpf; do umount -l /sys/fs/bpf; done;
 		nsenter --net=/run/netns/$NS $LOADER attach -p /sys/fs/bpf/xdpflow-mnt xb2 2>&1 | grep -c 'mounted the bpf filesystem';
 		nsenter --net=/run/netns/$NS $LOADER detach --purge -p /sys/fs/bpf/xdpflow-mnt" >"$T/out" 2>&1
 	[ "$(head -n 1 "$T/out")" = 1 ] && has_no_xdp xb2 &&

@@ -1200,7 +1200,7 @@ test_errors() {
 	xf_expect_reader_error "pin folder without maps: says to attach first" 1 "no xdpflow maps at $empty .*attach first" \
 		R -p "$empty"
 	xf_expect_reader_error "bpffs not mounted: says so and how to mount it" 1 "no bpf filesystem at /sys/fs/bpf.*mount -t bpf" \
-		unshare -m sh -c 'umount /sys/fs/bpf && exec "$@"' sh nsenter --net="/run/netns/$NS" "$READER" -p "$P"
+		unshare -m -p -f --mount-proc sh -c 'umount /sys/fs/bpf && exec "$@"' sh nsenter --net="/run/netns/$NS" "$READER" -p "$P"
 	xf_expect_reader_error "no privilege (nobody): names CAP_BPF and CAP_SYS_ADMIN" 1 "permission.*CAP_BPF.*CAP_SYS_ADMIN" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$READER" -p "$P"
 	if command -v capsh >/dev/null; then

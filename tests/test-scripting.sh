@@ -277,9 +277,45 @@ test_purge_message() {
 	xf_in "$ns2" "$LOADER" detach --purge -p "$d" >/dev/null 2>&1
 }
 
+# ---- ip netns exec ----
+
+# 'ip netns exec' runs the command in a mount namespace of its own with a fresh /sys, without
+# the bpf filesystem: attach must refuse there, changing nothing, and say what works; the
+# recipe it names (nsenter --net) pins where everyone sees them.
+test_netns_exec() {
+	local d cmd
+	xf_pin_dir d netns
+	exits "netns exec: attach refuses, naming nsenter" 1 \
+		"no bpf filesystem at /sys/fs/bpf in this mount namespace.*ip netns exec.*nsenter --net=/run/netns/NS" \
+		ip netns exec "$NS" "$LOADER" attach -p "$d" sb0
+	has_no_xdp sb0 && [ ! -e "$d" ] &&
+		xf_pass "netns exec: a refused attach attaches nothing and pins nothing" ||
+		xf_fail "netns exec: a refused attach attaches nothing and pins nothing" "sb0: $(xf_xdp_ids "$NS" sb0)"
+	exits "netns exec: run refuses too" 1 "in this mount namespace.*nsenter --net=" \
+		ip netns exec "$NS" "$LOADER" run -p "$d" sb0
+	has_no_xdp sb0 || xf_fail "netns exec: run attached nothing" "sb0: $(xf_xdp_ids "$NS" sb0)"
+	for cmd in detach clean status; do
+		exits "netns exec: $cmd says why, naming nsenter" 1 "in this mount namespace.*nsenter --net=" \
+			ip netns exec "$NS" "$LOADER" $cmd -p "$d"
+	done
+	xf_expect_reader_error "netns exec: the reader says why it sees no pins" 1 \
+		"no bpf filesystem at /sys/fs/bpf in this mount namespace.*nsenter --net=" \
+		ip netns exec "$NS" "$READER" -p "$d"
+	# The way the message names: the pins outlive the command, detach finds them.
+	nsenter --net="/run/netns/$NS" "$LOADER" attach -p "$d" sb0 >"$T/out" 2>&1 &&
+		[ -n "$(xf_xdp_ids "$NS" sb0)" ] && [ -e "$d/xdpflow_stats" ] &&
+		"$READER" -p "$d" totals >/dev/null 2>&1 &&
+		nsenter --net="/run/netns/$NS" "$LOADER" detach --purge -p "$d" >>"$T/out" 2>&1 &&
+		has_no_xdp sb0 && [ ! -e "$d" ] &&
+		xf_pass "netns exec: nsenter --net attaches with pins that outlive it, detach --purge removes both" ||
+		xf_fail "netns exec: nsenter --net attaches with pins that outlive it, detach --purge removes both" \
+			"$(tr '\n' '|' <"$T/out")"
+}
+
 test_version
 test_pin_path_env
 test_discovery
 test_exit_codes
 test_purge_message
+test_netns_exec
 xf_summary
