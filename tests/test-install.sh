@@ -304,7 +304,8 @@ run_root_checks() {
 	# xdpflow@.service: ExecStart attaches to the instance's interface, ExecStop detaches.
 	local unit=$STAGE/usr/local/lib/systemd/system/xdpflow@.service start stop
 	start=$(sed -n 's/^ExecStart=//p' "$unit" | sed "s|%I|eth0|g; s|^/usr/local|$STAGE/usr/local|")
-	stop=$(sed -n 's/^ExecStop=//p' "$unit" | sed "s|%I|eth0|g; s|^/usr/local|$STAGE/usr/local|")
+	# ExecStop's '-' (a failure does not fail the unit) is systemd's, not part of the command.
+	stop=$(sed -n 's/^ExecStop=-\{0,1\}//p' "$unit" | sed "s|%I|eth0|g; s|^/usr/local|$STAGE/usr/local|")
 	private "$start && ip -d link show eth0 | grep -q xdp && $stop && ! ip -d link show eth0 | grep -q 'prog/xdp' && test -e /sys/fs/bpf/xdpflow/xdpflow_flows" \
 		>"$T/unit.out" 2>&1
 	if [ $? -eq 0 ]; then

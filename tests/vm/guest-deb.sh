@@ -126,7 +126,8 @@ grep -qx /usr/sbin/xdpflow-loader "$T/new-paths" || setup_fail "/usr/sbin/xdpflo
 # unit Start|Stop: run the installed unit's ExecStart/ExecStop for xd1 (%I) in $NS.
 unit() {
 	local line cmd
-	line=$(sed -n "s/^Exec$1=//p" "$UNIT" 2>/dev/null)
+	# A leading '-' (its failure does not fail the unit) is systemd's, not the command's.
+	line=$(sed -n "s/^Exec$1=-\{0,1\}//p" "$UNIT" 2>/dev/null)
 	[ -n "$line" ] || { echo "no Exec$1= in $UNIT"; return 1; }
 	read -r -a cmd <<<"${line//%I/xd1}"
 	echo "# Exec$1: ${cmd[*]}"
