@@ -453,16 +453,48 @@ def cmd_sum_nfdump(args):
     print("%d flows, %d packets" % (len(got), sum(g["packets"] for g in got.values())))
 
 def cmd_collect(args):
-    """collect PORT FILE: a UDP collector on 127.0.0.1:PORT appending each datagram, length first."""
+    """collect PORT FILE [PORT2...]: a UDP collector on 127.0.0.1:PORT appending each datagram,
+    length first, to FILE, and passing it on unchanged to 127.0.0.1:PORT2... (other collectors)."""
     import signal, socket
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.bind(("127.0.0.1", int(args[0])))
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     f = open(args[1], "ab", buffering=0)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:
         d = s.recv(65535)
         f.write(struct.pack("!I", len(d)) + d)
+        for p in args[2:]:
+            out.sendto(d, ("127.0.0.1", int(p)))
+
+PMACCT_PROTO = {"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58}
+
+def cmd_sum_nfacctd(args):
+    """sum-nfacctd JSONLINES TRUTH: nfacctd's print-plugin records (aggregate: in_iface, src/dst
+    host and port, proto), summed per flow, are the truth's flows (packets, IP bytes). nfacctd
+    puts no ICMP type/code into ports: ICMP flows are keyed with ports 0 on both sides."""
+    want, got, bad = {}, {}, []
+    for k, f in load_truth(args[1])[2].items():
+        if k[4] in (1, 58):
+            k = k[:5] + (0, 0)
+        w = want.setdefault(k, dict(packets=0, ip_bytes=0))
+        w["packets"] += f["packets"]
+        w["ip_bytes"] += f["ip_bytes"]
+    for line in open(args[0]):
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        src = ipaddress.ip_address(r["ip_src"])
+        k = (r["iface_in"], src.version, str(src), str(ipaddress.ip_address(r["ip_dst"])),
+             PMACCT_PROTO.get(r["ip_proto"], r["ip_proto"]), r["port_src"], r["port_dst"])
+        g = got.setdefault(k, dict(packets=0, ip_bytes=0))
+        g["packets"] += r["packets"]
+        g["ip_bytes"] += r["bytes"]
+    diff("nfacctd flows", got, want, bad)
+    if bad:
+        sys.exit("; ".join(bad[:3]))
+    print("%d flows, %d packets" % (len(got), sum(g["packets"] for g in got.values())))
 
 if __name__ == "__main__":
     globals()["cmd_" + sys.argv[1].replace("-", "_")](sys.argv[2:])

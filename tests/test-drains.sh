@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 xf_require_root test-drains
-xf_require_cmds python3 nsenter nfcapd nfdump ss
+xf_require_cmds python3 nsenter nfcapd nfdump nfacctd ss
 READER=${READER:-$XF_BUILD/xdpflow-reader}
 LOADER=$XF_BUILD/xdpflow-loader
 SEND=$XF_BUILD/tools/sendframes
@@ -67,9 +67,10 @@ sender_done() {
 		{ xf_fail "$1: send" "$(cat "$T/$1.sent")"; return 1; }
 }
 
-# start_collector PORT FILE: our UDP collector, every datagram appended to FILE; sets COLLECTOR.
+# start_collector PORT FILE [PORT2...]: our UDP collector, every datagram appended to FILE
+# (and passed on to 127.0.0.1:PORT2...); sets COLLECTOR.
 start_collector() {
-	python3 "$XF_ROOT/tests/export_truth.py" collect "$1" "$2" &
+	python3 "$XF_ROOT/tests/export_truth.py" collect "$@" &
 	COLLECTOR=$!
 	PIDS+=("$COLLECTOR")
 	for _ in $(seq 50); do
@@ -258,33 +259,78 @@ test_collector_down() {
 		truth check-delivered "$T/down.json" "${outs[@]}"
 }
 
-# ---- One IPFIX exporter across runs: nfcapd counts no sequence failure ---------------------
+# ---- One IPFIX exporter across runs, into nfcapd and nfacctd -------------------------------
+
+# start_nfacctd PORT OUT: pmacct's nfacctd on 127.0.0.1:PORT, the configuration of
+# docs/EXPORT.md's fleet section with its print plugin writing JSON lines to OUT; sets NFACCTD.
+start_nfacctd() {
+	cat >"$T/nfacctd.conf" <<-EOF
+	daemonize: false
+	nfacctd_ip: 127.0.0.1
+	nfacctd_port: $1
+	plugins: print[fleet]
+	aggregate[fleet]: peer_src_ip, in_iface, src_host, dst_host, src_port, dst_port, proto
+	print_output[fleet]: json
+	print_output_file[fleet]: $2
+	print_output_file_append[fleet]: true
+	print_refresh_time[fleet]: 1
+	EOF
+	nfacctd -f "$T/nfacctd.conf" >"$T/nfacctd.log" 2>&1 &
+	NFACCTD=$!
+	PIDS+=("$NFACCTD")
+	for _ in $(seq 50); do
+		grep -aq "waiting for NetFlow/IPFIX data" "$T/nfacctd.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_nfacctd: once its cache was printed (every second), SIGINT: it prints what is left and exits.
+stop_nfacctd() {
+	sleep 2.5
+	kill -INT "$NFACCTD" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$NFACCTD" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$NFACCTD" 2>/dev/null
+}
 
 test_sequence() {
-	local P port i sf sf0 ok=1
+	local P port pa pn i sf sf0 ok=1 odid
 	xf_pin_dir P seq
 	attach "$P" || return
-	port=$(free_port 4)
-	start_nfcapd "$T/nf-seq" "$port" 4 || { xf_fail "sequence: nfcapd" "did not start"; return; }
+	port=$(free_port 4) pn=$(free_port 4) pa=$(free_port 4)
+	start_nfcapd "$T/nf-seq" "$pn" 4 || { xf_fail "sequence: nfcapd" "did not start"; return; }
+	if ! start_nfacctd "$pa" "$T/nfacctd.json"; then
+		xf_fail "sequence: nfacctd" "did not start: $(tail -n 2 "$T/nfacctd.log")"
+		return
+	fi
+	# The reader sends to our collector, which passes every datagram on to both.
+	start_collector "$port" "$T/seq.ipfix" "$pn" "$pa" || { xf_fail "sequence: relay" "did not start"; return; }
 	start_sender seq "${XDPFLOW_DRAIN_ROUNDS_SEQ:-300}"
-	# Ten runs from cron: each one a new process, the sequence kept in the state folder.
-	for ((i = 0; i < 10; i++)); do
-		R -p "$P" --drain --ipfix "127.0.0.1:$port" --state-dir "$T/seq-state" 2>"$T/seq.err" ||
+	# Eleven runs from cron, as two hosts of a fleet (observation domains 1 and 2): each run a
+	# new process, each domain's sequence kept in the state folder.
+	for ((i = 0; i < 11; i++)); do
+		((i == 10)) && { sender_done seq || return; }
+		odid=$((1 + i % 2))
+		R -p "$P" --drain --ipfix "127.0.0.1:$port" --odid "$odid" --state-dir "$T/seq-state" 2>"$T/seq.err" ||
 			{ xf_fail "sequence: run $i" "$(cat "$T/seq.err")"; ok=0; }
 		sleep 0.1
 	done
-	sender_done seq || return
-	R -p "$P" --drain --ipfix "127.0.0.1:$port" --state-dir "$T/seq-state" 2>"$T/seq.err" || ok=0
+	stop_collector "$port"
 	stop_nfcapd
+	stop_nfacctd
 	sf=$(nfdump -R "$T/nf-seq" -I 2>/dev/null | sed -n 's/^Sequence failures: //p')
 	TZ=UTC nfdump -R "$T/nf-seq" -o json >"$T/nf-seq.json" 2>/dev/null
 	if ((ok)) && [ "$sf" = 0 ]; then
-		xf_pass "sequence: 11 drains in 11 runs to nfcapd: one exporter, 0 sequence failures"
+		xf_pass "sequence: 11 drains in 11 runs (two observation domains) to nfcapd: one exporter each, 0 sequence failures"
 	else
 		xf_fail "sequence: 11 runs, one exporter" "nfcapd counted ${sf:-?} sequence failures"
 	fi
 	check "sequence: nfdump's records of the 11 runs, summed: every flow's packets and IP bytes" \
 		truth sum-nfdump "$T/nf-seq.json" "$T/seq.json"
+	check "sequence: nfacctd (pmacct) got the same exports: every flow's packets and IP bytes" \
+		truth sum-nfacctd "$T/nfacctd.json" "$T/seq.json"
+	check "sequence: the datagrams themselves, each record once by its sequence number: every flow" \
+		truth check-ipfix "$T/seq.json" "$T/seq.ipfix"
 	# The control: without the state folder kept, nfcapd sees the sequence restart.
 	port=$(free_port 4)
 	start_nfcapd "$T/nf-seq0" "$port" 4 || return
