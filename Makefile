@@ -131,7 +131,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
-.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man deb
+.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man deb soak
 
 all: $(BUILD)/xdpflow.bpf.o $(BUILD)/xdpflow-loader $(BUILD)/xdpflow-reader
 
@@ -239,6 +239,15 @@ bench: all tests-build $(BENCH_BINS) $(BENCH_BPF) $(PROTO_BPF)
 
 demo: deps all
 	$(Q)tests/demo.sh
+
+# The long soak (docs/TESTING.md): tests/test-soak.sh for SOAK_SECONDS (make test runs a
+# 60-second version); its log goes to build/test-logs/soak.log for make reliability.
+SOAK_SECONDS ?= 1800
+soak: all tests-build
+	@mkdir -p $(BUILD)/test-logs
+	$(Q)XDPFLOW_SOAK_S=$(SOAK_SECONDS) XDPFLOW_SOAK_DRAIN_S=10 XDPFLOW_SOAK_TOGGLE_S=60 \
+		tests/test-soak.sh >$(BUILD)/test-logs/soak.log 2>&1; rc=$$?; \
+		tests/inputs-hash.sh >$(BUILD)/test-logs/soak.inputs; cat $(BUILD)/test-logs/soak.log; exit $$rc
 
 # Fuzzing (docs/TESTING.md): libFuzzer targets tests/fuzz/fuzz_*.c built with clang into
 # build/fuzz/ (each links the units of its "// links:" line), then 'make fuzz' runs each

@@ -496,5 +496,14 @@ def cmd_sum_nfacctd(args):
         sys.exit("; ".join(bad[:3]))
     print("%d flows, %d packets" % (len(got), sum(g["packets"] for g in got.values())))
 
+def cmd_scale_truth(args):
+    """scale-truth IN K OUT: the truth of IN's frames sent K times over."""
+    t, k = json.load(open(args[0])), int(args[1])
+    t["totals"] = {n: v * k for n, v in t["totals"].items()}
+    t["protos"] = [p[:-1] + [p[-1] * k] for p in t["protos"]]
+    t["flows"] = [f[:-1] + [dict(f[-1], packets=f[-1]["packets"] * k, bytes=f[-1]["bytes"] * k,
+                                 ip_bytes=f[-1]["ip_bytes"] * k)] for f in t["flows"]]
+    json.dump(t, open(args[2], "w"))
+
 if __name__ == "__main__":
     globals()["cmd_" + sys.argv[1].replace("-", "_")](sys.argv[2:])

@@ -63,6 +63,8 @@ Drains | The reader SIGKILLed at every step of 50 drains (after the table creati
 Drains | --output on a full filesystem (a tiny tmpfs), then given room: the failed drains keep their reports pending, the next drains deliver them, once; the sum is exact | test-drains | ^full fs:
 Drains | The collector down for some drains and back later: drains refused while it is down, nothing reset; afterwards every flow record arrives once | test-drains | ^collector down:
 Drains | IPFIX sequence numbers continue across runs (kept in --state-dir): nfcapd counts no sequence failure over 11 runs of two observation domains; the control without the state does; nfacctd (pmacct), fed the same datagrams, has every flow right | test-drains | ^sequence:
+Drains | Soak, short (make test): 60 s of traffic at the sender's full rate through a veth, a drain every 5 s to JSON and IPFIX (nfcapd), attach/detach on a second interface every 15 s: the sender's, the veth's and every view's counts reconcile exactly, memory flat, no pin left | test-soak | ^soak:
+Drains | Soak, long (make soak): the same for 30 minutes, a drain every 10 s, attach/detach every minute | soak | ^soak:
 Privileges | Pins 0600 (folder 0700) by default | test-privileges | ^modes:
 Privileges | --group: pins 0640 (folder 0750) of that group; a member with CAP_BPF and CAP_SYS_ADMIN reads; others get a clear permission error; a folder above that keeps the group out is warned about | test-privileges | ^group:
 Privileges | The reader opens maps read-only: a write through its descriptors fails (running reader, and pin/'s and the reader's read path) | test-privileges | ^read-only:
