@@ -18,6 +18,10 @@ xf_require_built "$LOADER" "$READER" "$XF_BUILD/xdpflow.bpf.o" "$XF_BUILD/tools/
 NS=xdpflow-priv-$$
 T=$XF_TMP
 chmod 0755 "$T" # the test users run the tools from here
+# ... and a copy of the reader there: the tree may be in a folder only root can enter (a
+# clone in /root, 0700), where the test users could not run build/xdpflow-reader at all.
+install -m 0755 "$READER" "$T/xdpflow-reader" || { xf_fail setup "cannot copy $READER to $T"; exit 1; }
+UREADER=$T/xdpflow-reader
 xf_netns "$NS" || { xf_fail setup "cannot create network namespace $NS"; exit 1; }
 xf_veth "$NS" pa0 pb0 || { xf_fail setup "cannot create veth pa0/pb0"; exit 1; }
 # Names of at most 16 characters; removed at exit, users first.
@@ -88,16 +92,16 @@ test_group() {
 		xf_fail "group: --group gives the folder 0750 and every pin 0640, of that group" "$(modes "$dir" | tr '\n' ' ')"
 	xf_gen_frames 3 "$T/g.spec" "$T/g.expect" 3
 	xf_send "$NS" pa0 "$T/g.spec" >/dev/null || xf_fail "group: send" "frames dropped"
-	as "$MEMBER" "$CAPS" nsenter --net="/run/netns/$NS" "$READER" -p "$dir" --format json >"$T/member.json" 2>"$T/err" &&
+	as "$MEMBER" "$CAPS" nsenter --net="/run/netns/$NS" "$UREADER" -p "$dir" --format json >"$T/member.json" 2>"$T/err" &&
 		[ ! -s "$T/err" ] && counts_ok "$T/member.json" "$T/g.expect" &&
 		xf_pass "group: a member with CAP_BPF and CAP_SYS_ADMIN reads the counts (exact)" ||
 		xf_fail "group: a member with CAP_BPF and CAP_SYS_ADMIN reads the counts (exact)" "$(cat "$T/err")"
 	xf_expect_fail "group: a member without capabilities is told CAP_BPF and CAP_SYS_ADMIN" \
 		"^xdpflow-reader: no permission to use the maps pinned at $dir: that needs CAP_BPF and CAP_SYS_ADMIN" \
-		as "$MEMBER" "" "$READER" -p "$dir"
+		as "$MEMBER" "" "$UREADER" -p "$dir"
 	xf_expect_fail "group: a non-member (even with the capabilities) gets a permission error naming the group" \
 		"^xdpflow-reader: no permission to read .*$dir.* \(.*mode 0?750, group $GROUP\): run as root, or as a member of group $GROUP with CAP_BPF and CAP_SYS_ADMIN" \
-		as "$OUTSIDER" "$CAPS" "$READER" -p "$dir"
+		as "$OUTSIDER" "$CAPS" "$UREADER" -p "$dir"
 	# The group stays with the pins when attaching again without --group.
 	L detach -p "$dir" pb0 >/dev/null 2>&1
 	L attach -p "$dir" pb0 >/dev/null 2>&1
@@ -115,9 +119,9 @@ test_group() {
 		xf_fail "group: attach --group warns when a folder above keeps the group out" "$(cat "$T/err")"
 	xf_expect_fail "group: a member kept out by a folder above is told which and why" \
 		"no permission to reach $top/sub: a folder above it is not searchable" \
-		as "$MEMBER" "$CAPS" "$READER" -p "$top/sub"
+		as "$MEMBER" "$CAPS" "$UREADER" -p "$top/sub"
 	chmod o+x "$top"
-	as "$MEMBER" "$CAPS" "$READER" -p "$top/sub" totals >/dev/null 2>"$T/err" &&
+	as "$MEMBER" "$CAPS" "$UREADER" -p "$top/sub" totals >/dev/null 2>"$T/err" &&
 		xf_pass "group: once the folder lets it through, the member reads" ||
 		xf_fail "group: once the folder lets it through, the member reads" "$(cat "$T/err")"
 	L detach --purge -p "$top/sub" >/dev/null 2>&1

@@ -146,8 +146,10 @@ elif fmt == "prometheus":
     got = sorted(int(v) for v in re.findall(r"^xdpflow_flow_packets_total\{.*\} (\d+)$", text, re.M))
     assert got == sorted(f[5] for f in flows), "flow packet series differ from the JSON dump's flows"
 else:
-    # Totals: one row per interface (and an "all" row when there are several).
-    rows = [l.split() for l in text.split("\n\n")[0].splitlines()[2:] if not l.startswith("flow table")]
+    # Totals: one row per interface (and an "all" row when there are several), then the
+    # flow table's fill and the flows read (lines of their own, not rows).
+    rows = [l.split() for l in text.split("\n\n")[0].splitlines()[2:]
+            if not l.startswith(("flow table", "flows read"))]
     alls = [r for r in rows if r[0] == "all"]
     packets = int(alls[0][1]) if alls else sum(int(r[1]) for r in rows)
     assert packets == frames, "the totals table says %d packets, fed %d" % (packets, frames)
