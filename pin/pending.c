@@ -239,20 +239,6 @@ int pending_open(const char *dir, __u64 id, struct pending *p, struct snapshot_t
 	return err;
 }
 
-/* An empty table shaped like fd (a table left in service reports nothing here). */
-static int empty_like(int fd)
-{
-	struct bpf_map_info info;
-	int err = map_info(fd, &info);
-
-	if (err)
-		return err;
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
-	fd = bpf_map_create(info.type, info.name, info.key_size, info.value_size, info.max_entries,
-			    &opts);
-	return fd < 0 ? -errno : fd;
-}
-
 static int map_id(int fd, __u32 *id)
 {
 	struct bpf_map_info info;
@@ -310,7 +296,7 @@ int pending_settle(const struct pin_maps *pm, struct pending *p, struct snapshot
 		 * reports here, in the record too (its report may be delivered
 		 * again after a crash, and must be the same).
 		 */
-		fresh = empty_like(*slot);
+		fresh = pin_table_like(*slot);
 		if (fresh < 0) {
 			err = fresh;
 			break;

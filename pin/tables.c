@@ -32,32 +32,55 @@ int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer)
 	return fd < 0 ? -errno : fd;
 }
 
-int pin_fresh_table(const struct pin_maps *pm, enum pin_map_id outer, int *cur)
+int pin_table_like(int fd)
 {
 	struct bpf_map_info info;
-	int fresh, err;
+	int fresh, btf = -1, err = map_info(fd, &info);
+
+	if (err)
+		return err;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
+	/*
+	 * The same BTF as the table it stands in for: Linux before 6.2 compares
+	 * the timer field offset of the outer map's template with the table's,
+	 * and a table without BTF has another "none" value there (-EINVAL
+	 * against -ENOENT), so the outer map refuses it with EINVAL.
+	 */
+	if (info.btf_id) {
+		btf = bpf_btf_get_fd_by_id(info.btf_id);
+		if (btf < 0)
+			return -errno;
+		opts.btf_fd = btf;
+		opts.btf_key_type_id = info.btf_key_type_id;
+		opts.btf_value_type_id = info.btf_value_type_id;
+	}
+	fresh = bpf_map_create(info.type, info.name, info.key_size, info.value_size,
+			       info.max_entries, &opts);
+	err = fresh < 0 ? -errno : fresh;
+	if (btf >= 0)
+		close(btf);
+	return err;
+}
+
+int pin_fresh_table(const struct pin_maps *pm, enum pin_map_id outer, int *cur)
+{
+	int fresh;
 
 	*cur = -1;
 	if (!pm->writable)
 		return -EPERM;
 	*cur = pin_open_current(pm, outer);
 	if (*cur < 0) {
-		err = *cur;
+		fresh = *cur;
 		*cur = -1;
-		return err;
+		return fresh;
 	}
-	err = map_info(*cur, &info);
-	if (!err) {
-		LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags);
-		fresh = bpf_map_create(info.type, info.name, info.key_size, info.value_size,
-				       info.max_entries, &opts);
-		if (fresh >= 0)
-			return fresh;
-		err = -errno;
-	}
+	fresh = pin_table_like(*cur);
+	if (fresh >= 0)
+		return fresh;
 	close(*cur);
 	*cur = -1;
-	return err;
+	return fresh;
 }
 
 int pin_install_table(const struct pin_maps *pm, enum pin_map_id outer, int table)

@@ -134,6 +134,12 @@ void pin_close(struct pin_maps *pm);
 int pin_open_current(const struct pin_maps *pm, enum pin_map_id outer);
 
 /*
+ * An empty table shaped like the table fd: type, sizes, flags and BTF (an
+ * outer map takes it in place of fd's).  The new table's fd, or -errno.
+ */
+int pin_table_like(int fd);
+
+/*
  * Drain, step 1: an empty table of the same type, sizes, flags and name as
  * the one in slot 0 of the outer map; *cur gets an fd of that current
  * table.  Returns the new table's fd, or -errno (-EPERM unless pm is
