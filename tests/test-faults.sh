@@ -104,7 +104,8 @@ def cmd_truth(ns, pindir, status_file, *expect):
     orphans_said = "orphans-said" in expect
     expect = [e for e in expect if e != "orphans-said"]
     mine = pinned_ids(pindir)
-    for attempt in range(1 if orphans_said else 40):
+    also = {int(m) for m in re.findall(r"^also used by: +XDP program id (\d+)", open(status_file).read(), re.M)}
+    for attempt in range(40):
         kern = kernel_xdpflow(ns)
         ours = {(i, p) for i, p in kern.items() if mine and prog_maps(p) & mine}
         attached_ids = set(kern.values())
@@ -112,14 +113,13 @@ def cmd_truth(ns, pindir, status_file, *expect):
         orphans = [p["id"] for p in progs if p.get("name") == "xdpflow" and p["id"] not in attached_ids
                    and mine & set(p.get("map_ids", []))]
         # A program detached (or whose loader died) a moment ago is freed after an RCU grace period.
-        if not orphans:
+        if not orphans or (orphans_said and set(orphans) <= also):
             break
         time.sleep(0.05)
     said = status_attached(status_file)
     errors = []
     if said != ours:
         errors.append("status says %s, the kernel runs %s" % (sorted(said), sorted(ours)))
-    also = {int(m) for m in re.findall(r"^also used by: +XDP program id (\d+)", open(status_file).read(), re.M)}
     if orphans and not orphans_said:
         errors.append("programs %s use the pins but are attached nowhere" % orphans)
     if orphans_said and orphans and not also & set(orphans):
@@ -584,8 +584,11 @@ after_kill() {
 	[ -d "$dir" ] && state="$n pins" || state="no folder"
 	[ -n "$(xf_xdp_ids "$NS" fb2)" ] && state+=", attached" || state+=", detached"
 	KILL_STATES[$state]=$((${KILL_STATES[$state]:-0} + 1))
-	truth "" "$dir" || { KILL_BAD="status after a kill: $(cat "$T/truth.why")"; return 1; }
+	# A kill between libxdp pinning a new dispatcher and attaching it leaves that dispatcher
+	# pinned, holding xdpflow attached nowhere: status must say so, and clean remove it.
+	truth "" "$dir" orphans-said || { KILL_BAD="status after a kill: $(cat "$T/truth.why")"; return 1; }
 	L clean -p "$dir" fb2 >"$T/clean.out" 2>&1 || { KILL_BAD="clean: $(cat "$T/clean.out")"; return 1; }
+	truth "" "$dir" || { KILL_BAD="status after clean: $(cat "$T/truth.why")"; return 1; }
 	# What clean keeps: nothing, a complete set, or (a killed purge) a part holding counts.
 	if [ -e "$dir" ] && ! grep -Eq "complete and kept|in use or hold counts: kept" "$T/clean.out"; then
 		KILL_BAD="clean left $(ls "$dir" | tr '\n' ' ') and said $(cat "$T/clean.out")"
