@@ -11,9 +11,13 @@
 #define FLOW_BATCH 8192
 /* Per-CPU values are read in batches of at most this many bytes. */
 #define PERCPU_BATCH_BYTES (2u << 20)
-/* Copies of a set with a torn entry, and reads of a flow left open, before giving up. */
-#define TORN_TRIES 32
-#define RESOLVE_TRIES 64
+/*
+ * Copies of a set with a torn entry, and reads of a flow left open, are
+ * tried again at once QUICK_TRIES times, then after short sleeps until
+ * snapshot_stall_wait_ns have passed (see try_again()).
+ */
+#define QUICK_TRIES 32
+int64_t snapshot_stall_wait_ns = 1000000000LL;
 #define NO_ENTRY UINT32_MAX
 
 #define ROUND8(x) (((x) + 7) & ~(size_t)7)
@@ -230,6 +234,34 @@ int snapshot_read_refused(int refused_fd, struct iface_set *out)
 
 /* ---- The flow cache ---- */
 
+/*
+ * Whether to try again after try number tries (from 0) of a wait that began
+ * at since: at once for QUICK_TRIES tries, then after sleeps of 1 us, twice
+ * as long each time up to 1 ms, until snapshot_stall_wait_ns have passed.
+ * A CPU held up inside rekey() (an interrupt, its vCPU descheduled) keeps
+ * the entry's word odd and the entry's old counts out of the flow table for
+ * as long as it is held up: the read waits for it rather than walk the
+ * table without them.
+ */
+static bool try_again(int tries, int64_t since)
+{
+	struct timespec ts = { 0, 0 };
+	int shift = tries - QUICK_TRIES;
+
+	if (shift < 0)
+		return true;
+	if (clock_now_ns(CLOCK_MONOTONIC) - since >= snapshot_stall_wait_ns)
+		return false;
+	ts.tv_nsec = 1000L << (shift < 10 ? shift : 10);
+	nanosleep(&ts, NULL);
+	return true;
+}
+
+static inline __u32 gen_index(int cpu, __u32 set, int way)
+{
+	return (__u32)cpu * XDPFLOW_FLOWCACHE_ENTRIES + set * XDPFLOW_FLOWCACHE_WAYS + (__u32)way;
+}
+
 /* One CPU's entry of a flow, as copied: counts, and its generation word then (live reads). */
 struct cache_entry {
 	struct xdpflow_flow_counters c;
@@ -294,6 +326,7 @@ struct torn_entry {
 	__u32 set;
 	__u16 cpu;
 	__u16 way;
+	__u32 gen0; /* its word before the first copy */
 };
 
 struct cache_read {
@@ -305,6 +338,7 @@ struct cache_read {
 
 static int note_torn(struct cache_read *cr, __u32 set, int cpu, int way)
 {
+	__u32 gen0 = cr->fc->prev[gen_index(cpu, set, way)];
 	struct torn_entry *t;
 
 	if (cr->ntorn == cr->torn_cap) {
@@ -316,7 +350,7 @@ static int note_torn(struct cache_read *cr, __u32 set, int cpu, int way)
 		cr->torn = t;
 		cr->torn_cap = cap;
 	}
-	cr->torn[cr->ntorn++] = (struct torn_entry){ set, (__u16)cpu, (__u16)way };
+	cr->torn[cr->ntorn++] = (struct torn_entry){ set, (__u16)cpu, (__u16)way, gen0 };
 	return 0;
 }
 
@@ -329,7 +363,7 @@ static int take_entry(struct flow_cache *fc, const struct xdpflow_flowcache_set 
 		      int cpu, int way)
 {
 	const struct xdpflow_flowcache_entry *e = &set->e[way];
-	__u32 gi = (__u32)cpu * XDPFLOW_FLOWCACHE_ENTRIES + idx * XDPFLOW_FLOWCACHE_WAYS + way;
+	__u32 gi = gen_index(cpu, idx, way);
 	__u32 g = 0;
 
 	if (fc->live) {
@@ -372,17 +406,35 @@ static int add_cache_set(const struct percpu_entry *e, void *ctx)
 	return 0;
 }
 
-/* Copy each torn entry's set again between two copies of the words, until it is whole. */
+/*
+ * Whether a torn entry no longer holds counts of before the read: its word is
+ * even and past its word before the first copy, so the re-key that moved the
+ * flow it held then into the flow table has finished, and the flow it holds
+ * now took it after the read began.
+ */
+static bool torn_settled(const struct flow_cache *fc, const struct torn_entry *t)
+{
+	__u32 w = fc->cur[gen_index(t->cpu, t->set, t->way)];
+
+	return !(w & 1) && (__s32)(w - t->gen0) > 0;
+}
+
+/*
+ * Copy each torn entry's set again between two copies of the words, until it
+ * is whole or settled (left out: what it held is in the table), waiting out a
+ * CPU held up inside a re-key.
+ */
 static int retake_torn(struct cache_read *cr)
 {
 	struct flow_cache *fc = cr->fc;
 	size_t stride = ROUND8(sizeof(struct xdpflow_flowcache_set)), i, left;
 	unsigned char *values = calloc(cr->ncpus, stride);
+	int64_t since = clock_now_ns(CLOCK_MONOTONIC);
 	int tries, ret = 0;
 
 	if (!values)
 		return -ENOMEM;
-	for (tries = 0, left = cr->ntorn; left && tries < TORN_TRIES && !ret; tries++) {
+	for (tries = 0, left = cr->ntorn; left && !ret && try_again(tries, since); tries++) {
 		for (i = 0; i < cr->ntorn && !ret; i++) {
 			struct torn_entry *t = &cr->torn[i];
 
@@ -396,6 +448,8 @@ static int retake_torn(struct cache_read *cr)
 			if (!ret)
 				ret = take_entry(fc, (const void *)(values + (size_t)t->cpu * stride),
 						 t->set, t->cpu, t->way);
+			if (ret > 0 && torn_settled(fc, t))
+				ret = 0;
 			if (ret == 0) {
 				t->set = UINT32_MAX;
 				left--;
@@ -404,7 +458,7 @@ static int retake_torn(struct cache_read *cr)
 			}
 		}
 	}
-	/* Still torn: a re-key under way all along; its old flow is going to the table. */
+	/* Still torn after snapshot_stall_wait_ns: its counts may be missing from this read. */
 	fc->torn_left += left;
 	free(values);
 	return ret;
@@ -464,9 +518,10 @@ void flow_cache_free(struct flow_cache *fc)
  * What a flow's cache entries add to a read of its table entry taken
  * between two copies of the words, before and after: an entry whose word
  * is unchanged after was not moved into the table (add it); one whose
- * word had changed, evenly, before was moved into the table before it
- * was read (leave it out).  Returns whether an entry was neither: moved
- * while the table entry was read, into that read or not.
+ * word had gone two or more past it before (a re-key begun and finished)
+ * was moved into the table before it was read (leave it out).  Returns
+ * whether an entry was neither: moved while the table entry was read, into
+ * that read or not, or with its re-key under way (odd) when it began.
  */
 static bool decide(const struct flow_cache *fc, const struct cached_flow *cf, const __u32 *before,
 		   const __u32 *after, struct xdpflow_flow_counters *sum)
@@ -484,7 +539,7 @@ static bool decide(const struct flow_cache *fc, const struct cached_flow *cf, co
 		ce = &fc->e[i];
 		if (after[ce->gen_index] == ce->gen)
 			flow_counters_merge(sum, &ce->c);
-		else if (before[ce->gen_index] == ce->gen || (before[ce->gen_index] & 1))
+		else if (before[ce->gen_index] - ce->gen < 2)
 			open = true;
 	}
 	return open;
@@ -499,11 +554,12 @@ static int resolve(struct flow_cache *fc, int flows_fd, const struct cached_flow
 		   struct flow_record *rec)
 {
 	struct xdpflow_flow_counters table, sum;
+	int64_t since = clock_now_ns(CLOCK_MONOTONIC);
 	bool open = true;
 	int tries, err = 0;
 
 	/* Words of its own: prev and cur still serve the rest of the walk's batch. */
-	for (tries = 0; open && tries < RESOLVE_TRIES && !err; tries++) {
+	for (tries = 0; open && !err && try_again(tries, since); tries++) {
 		err = read_gens(fc, fc->before);
 		memset(&table, 0, sizeof(table));
 		if (!err && bpf_map_lookup_elem(flows_fd, &rec->key, &table) && errno != ENOENT)

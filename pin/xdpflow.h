@@ -445,7 +445,7 @@ struct flow_cache {
 	int fd, fgen_fd;
 	__u32 *prev, *cur, *before, *after; /* copies of the words, ncpus x ENTRIES each */
 	/* What the live read had to do (for tests and -v). */
-	__u64 torn_left; /* entries torn in every copy, left out */
+	__u64 torn_left; /* entries still torn after a second of copies, left out */
 	__u64 rereads; /* single reads of a flow's table entry */
 	__u64 unresolved; /* flows whose entries stayed undecided, left out */
 };
@@ -488,10 +488,14 @@ void flow_counters_merge(struct xdpflow_flow_counters *a, const struct xdpflow_f
  * program was re-keying is never used (no invented flow, no mixed record).
  * A drain reads tables nothing writes any more.
  *
+ * snapshot_stall_wait_ns: how long a live read waits for a CPU held up
+ * inside a re-key (default a second; tests of made-up words set it lower).
+ *
  * snapshot_read: the stats, the refused frames, the flow cache and the
  * clock anchors (clock_fd < 0: none).  Protocol counts are complete only
  * after a walk.  -errno on failure.
  */
+extern int64_t snapshot_stall_wait_ns;
 int snapshot_read(const struct snapshot_tables *t, int clock_fd, int ncpus, struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 

@@ -167,6 +167,8 @@ FIGURE_CONSTANTS=$(cat <<'EOF'
 docs/DESIGN.md | 8 ms | issue 14's example of the old clock conversion's error (a CPU with 8 ms of traffic)
 docs/DESIGN.md | 120 s | the same example (a flow 120 s before the newest anchor)
 docs/DESIGN.md | 20 s | the same example (20 s wrong)
+docs/DESIGN.md | 1 ms | the longest sleep of a live read waiting out a held-up re-key (pin/read.c try_again())
+docs/DESIGN.md | 50 ms | how long test_live_read holds a re-key up (STALL_MS)
 docs/EXPORT.md | 100 ms | how long the reader waits for an ICMP port unreachable (reader/export/)
 docs/EXPORT.md | 200,000 records a second | --ipfix-rate's default (reader/options.c)
 EOF

@@ -307,8 +307,9 @@ static void test_read(const struct maps *m)
 }
 
 /*
- * A live read (generation words given) leaves out an entry whose word is
- * odd (the program was re-keying it) and uses the others.
+ * A live read (generation words given) leaves out an entry whose word stays
+ * odd (the program re-keying it, held up for longer than the read waits,
+ * here 10 ms) and uses the others.
  */
 static void test_live_torn_entry(const struct maps *m)
 {
@@ -329,6 +330,7 @@ static void test_live_torn_entry(const struct maps *m)
 	/* Flow 2,000,000's entry: set 200, way 2, CPU 0. */
 	gens[0].gen[200 * XDPFLOW_FLOWCACHE_WAYS + 2] = 7;
 	err = bpf_map_update_elem(m->fgen, &zero, gens, BPF_ANY) ? -errno : 0;
+	snapshot_stall_wait_ns = 10000000;
 	if (!err)
 		err = snapshot_read(&t, -1, m->ncpus, &s);
 	if (tl_expect(&c, !err, "%s", strerror(-err))) {
@@ -339,6 +341,7 @@ static void test_live_torn_entry(const struct maps *m)
 		tl_expect(&c, seen.flow5_ok && seen.cached_only_ok, "the whole entries were not used");
 		snapshot_free(&s);
 	}
+	snapshot_stall_wait_ns = 1000000000;
 	memset(gens, 0, m->ncpus * sizeof(*gens));
 	bpf_map_update_elem(m->fgen, &zero, gens, BPF_ANY);
 	free(gens);
