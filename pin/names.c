@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pin/: names for numbers: interface names (cached) and IP protocol names from the system's protocol database. */
+/* pin/: names for numbers: interface names (cached), IP protocol names from the system's protocol database, VLANs. */
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "xdpflow.h"
@@ -61,4 +63,15 @@ const char *proto_name(__u8 proto)
 	if (!proto_names_loaded)
 		load_proto_names();
 	return proto_names[proto];
+}
+
+const char *vlan_str(__u16 outer, __u16 inner, char *buf)
+{
+	if (!outer && !inner)
+		return "-";
+	if (inner)
+		snprintf(buf, VLAN_STR_LEN, "%u.%u", ntohs(outer), ntohs(inner));
+	else
+		snprintf(buf, VLAN_STR_LEN, "%u", ntohs(outer));
+	return buf;
 }

@@ -21,6 +21,8 @@ int source_set_add(struct source_set *s, const struct flow_record *f)
 
 	memset(&k, 0, sizeof(k));
 	k.ifindex = f->key.ifindex;
+	k.vlan_outer = f->key.vlan_outer;
+	k.vlan_inner = f->key.vlan_inner;
 	k.family = f->key.family;
 	memcpy(k.addr, f->key.src, sizeof(k.addr));
 	c = keyhash_put(&s->h, &k, NULL);
@@ -48,6 +50,10 @@ static int source_identity(const struct source_key *a, const struct source_key *
 {
 	int c = cmp_u64(b->ifindex, a->ifindex);
 
+	if (!c)
+		c = cmp_u64(b->vlan_outer, a->vlan_outer);
+	if (!c)
+		c = cmp_u64(b->vlan_inner, a->vlan_inner);
 	if (!c)
 		c = cmp_u64(b->family, a->family);
 	return c ? c : -memcmp(a->addr, b->addr, sizeof(a->addr));

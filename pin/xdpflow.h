@@ -630,11 +630,15 @@ int pending_remove_empty(const char *dir);
 
 /*
  * Sources are derived from the flows (no map counts them): every flow a
- * walk hands over adds its packets and bytes to its (interface, family,
- * source address).  Both tools show them the same way.
+ * walk hands over adds its packets and bytes to its (interface, VLANs,
+ * family, source address).  The VLANs split sources as they split flows:
+ * on a trunk, one address on two VLANs is two hosts (tenants may reuse
+ * address space).  Both tools show them the same way.
  */
 struct source_key {
 	__u32 ifindex;
+	__u16 vlan_outer; /* as in the flow key */
+	__u16 vlan_inner;
 	__u8 family; /* 4 or 6 */
 	__u8 pad[3];
 	__u8 addr[16]; /* as in the flow key */
@@ -692,6 +696,17 @@ void ifname_cache_reset(void);
 
 /* Name of an IP protocol from /etc/protocols ("tcp", "ipv6-icmp"), or NULL. */
 const char *proto_name(__u8 proto);
+
+/*
+ * The VLANs of a flow or source for people: "-" untagged, "300", or
+ * "300.10" for QinQ (outer.inner, as Linux names stacked VLAN devices),
+ * from the IDs in network byte order as keys hold them; buf of
+ * VLAN_STR_LEN.  Returns buf or the literal "-".
+ */
+#define VLAN_STR_LEN 12
+#define VLAN_CELL_ONE 4 /* the widest: "4095" */
+#define VLAN_CELL_QINQ 9 /* "4095.4095" */
+const char *vlan_str(__u16 outer, __u16 inner, char *buf);
 
 /* ===================================================================== */
 /* Command lines: a table of options for parsing and --help (cmdline.c) */

@@ -235,7 +235,7 @@ static const struct cl_option options[] = {
 	    "when named"),
 	OPT("odid", 0, "N", SECTION_EXPORT, set_odid, "IPFIX observation domain ID (default 0)"),
 	OPT("mtu", 0, "BYTES", SECTION_EXPORT, set_mtu,
-	    "largest IPFIX message, 512 to 65507 bytes (default 1400)"),
+	    "largest IPFIX message, 576 to 65507 bytes (default 1400)"),
 	STORED("state-dir", 0, "DIR", SECTION_EXPORT, CL_TEXT, state_dir,
 	    "where --ipfix keeps its sequence numbers between runs, so a\n"
 	    "collector sees one exporter (default $" XDPFLOW_STATE_DIR_ENV ", else\n"

@@ -49,7 +49,8 @@ def frames(n_flows, seed, octet):
         frame = eth(0x0800 if fam == 4 else 0x86DD, ip, vlans)
         n = 4 if fam == 4 else 16
         key = (fam, str(ipaddress.ip_address(src[:n])), str(ipaddress.ip_address(dst[:n])), proto, sport, dport)
-        out.append((frame, dict(cls="ip", key=key, ip_bytes=len(ip), flags=flags)))
+        out.append((frame, dict(cls="ip", key=key, ip_bytes=len(ip), flags=flags,
+                                vlan=vlans[0][1] if vlans else 0)))
     out.append((eth(0x0806, bytes(28)), dict(cls="non_ip")))
     out.append((eth(0x88cc, bytes(40)), dict(cls="non_ip")))
     out.append((eth(0x0800, bytes((0x43,)) + bytes(30)), dict(cls="malformed")))
@@ -60,7 +61,7 @@ def truth_of(fr, counts, ifindex):
     """What frames fr sent counts[i] times each on ifindex must count, in every view."""
     t = dict(packets=0, bytes=0, ip=0, ip_frame_bytes=0, non_ip=0, non_ip_bytes=0, malformed=0,
              malformed_bytes=0)
-    protos, flows = collections.Counter(), {}
+    protos, flows, vlans = collections.Counter(), {}, {}
     for (frame, info), c in zip(fr, counts):
         t["packets"] += c
         t["bytes"] += c * len(frame)
@@ -76,8 +77,11 @@ def truth_of(fr, counts, ifindex):
         f["bytes"] += c * len(frame)
         f["ip_bytes"] += c * info["ip_bytes"]
         f["tcp_flags"] |= info["flags"]
+        vlans[(ifindex,) + k] = info["vlan"]
+    # The flows' VLAN (one tag or none: frames() sends each 5-tuple on one VLAN only).
     return dict(totals=t, protos=[list(k) + [v] for k, v in protos.items()],
-                flows=[list(k) + [v] for k, v in flows.items()])
+                flows=[list(k) + [v] for k, v in flows.items()],
+                vlans=[list(k) + [v] for k, v in vlans.items()])
 
 def load_truth(path):
     t = json.load(open(path))
@@ -231,9 +235,11 @@ def cmd_check_nfdump(args):
     print("%d flows" % len(got))
 
 def cmd_check_tshark(args):
-    """check-tshark JSON DELTA TRUTH: templates of the mode, every record, packets and layer-2 bytes."""
+    """check-tshark JSON DELTA TRUTH: templates of the mode (one VLAN tag or none, and QinQ), every
+    record, packets, layer-2 bytes and vlanId."""
     delta = args[1] == "1"
     base = 256 if delta else 260
+    vlan_of = {tuple(v[:7]): v[7] for v in json.load(open(args[2]))["vlans"]}
     C = ("cflow.packets", "cflow.octets", "cflow.layer2_octet_delta_count") if delta else \
         ("cflow.permanent_packets", "cflow.permanent_octets", "cflow.layer2_octet_total_count")
     want = load_truth(args[2])[2]
@@ -252,10 +258,13 @@ def cmd_check_tshark(args):
             for k, r in s.items():
                 if k.startswith("Flow "):
                     src = r.get("cflow.srcaddrv6", r.get("cflow.srcaddr"))
-                    recs[(str(ipaddress.ip_address(src)),) + tuple(int(r[c]) for c in C)] += 1
-    w = collections.Counter((k[2], f["packets"], f["ip_bytes"], f["bytes"]) for k, f in want.items())
-    if templates != set(range(base, base + 4)):
-        sys.exit("templates %s, want %d-%d" % (sorted(templates), base, base + 3))
+                    recs[(str(ipaddress.ip_address(src)),) + tuple(int(r[c]) for c in C) +
+                         (int(r.get("cflow.vlanid", -1)),)] += 1
+    w = collections.Counter((k[2], f["packets"], f["ip_bytes"], f["bytes"], vlan_of[k])
+                            for k, f in want.items())
+    if templates != set(range(base, base + 4)) | set(range(base + 8, base + 12)):
+        sys.exit("templates %s, want %d-%d and %d-%d" % (sorted(templates), base, base + 3, base + 8,
+                                                         base + 11))
     if recs != w:
         sys.exit("%d records decoded, %d flows sent; first wrong: %s" %
                  (sum(recs.values()), len(want), sorted((recs - w) or (w - recs))[:1]))

@@ -126,7 +126,7 @@ test_kills() {
 		outs+=("$T/kills.$i.json")
 		if ((i % 8 == 7)); then
 			# A kill at a random moment, not at a named step.
-			"$READER" -p "$P" --drain --format json --ipfix "127.0.0.1:$port" --mtu 512 $VIEWS \
+			"$READER" -p "$P" --drain --format json --ipfix "127.0.0.1:$port" --mtu 576 $VIEWS \
 				>"$T/kills.$i.json" 2>"$T/kills.err" &
 			sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
 			kill -KILL $! 2>/dev/null && timed=$((timed + 1))
@@ -136,7 +136,7 @@ test_kills() {
 			# writing:2 stops inside the second report a run prints (one pending, then its own).
 			((i % 22 == 5)) && step=writing:2
 			XDPFLOW_TEST_KILL_AT=$step R -p "$P" --drain --format json \
-				--ipfix "127.0.0.1:$port" --mtu 512 $VIEWS >"$T/kills.$i.json" 2>"$T/kills.err"
+				--ipfix "127.0.0.1:$port" --mtu 576 $VIEWS >"$T/kills.$i.json" 2>"$T/kills.err"
 			rc=$?
 			((rc == 137)) && killed=$((killed + 1)); [ -n "${XDPFLOW_DEBUG:-}" ] && echo "# $i $step rc=$rc pending=$(pending_count "$P")"
 			((rc != 137 && rc != 0)) && echo "# drain $i ($step): exit $rc: $(cat "$T/kills.err")"
@@ -145,7 +145,7 @@ test_kills() {
 		((pc > pend_max)) && pend_max=$pc
 	done
 	sender_done kills || return
-	if ! settle "$P" "$T/kills.last" --ipfix "127.0.0.1:$port" --mtu 512 $VIEWS; then
+	if ! settle "$P" "$T/kills.last" --ipfix "127.0.0.1:$port" --mtu 576 $VIEWS; then
 		xf_fail "kill: the drains after the kills deliver what is pending" "$(tail -n 2 "$T/settle.err")"
 		return
 	fi

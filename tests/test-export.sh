@@ -182,7 +182,7 @@ test_ipfix() {
 			continue
 		fi
 		tshark -r "$T/ipfix.pcap" -d "udp.port==$2,cflow" -Y "udp.port==$2" -T json -J cflow >"$T/ts.json" 2>/dev/null
-		check "ipfix: tshark decodes the $1 messages with no warning: templates, every record, packets, IP and layer-2 bytes" \
+		check "ipfix: tshark decodes the $1 messages with no warning: templates (QinQ ones too), every record, packets, IP and layer-2 bytes, vlanId" \
 			truth check-tshark "$T/ts.json" "$3" "$T/ipfix.json"
 	done
 

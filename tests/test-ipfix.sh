@@ -87,8 +87,11 @@ for i in range(n):
     l2_bytes = ip_bytes + 14 * packets
     start = t0 + i * 17 + rnd.randrange(1000)
     end = start + rnd.randrange(0, 120000)
+    # Untagged, one VLAN tag, or QinQ (outer, inner).
+    vlan = rnd.choice((0, rnd.randrange(1, 4096)))
+    inner = rnd.randrange(1, 4096) if vlan and i % 3 == 0 else 0
     print(src, dst, sport, dport, proto, "0x%02x" % flags, rnd.randrange(1, 1 << 31),
-          packets, ip_bytes, l2_bytes, start, end)
+          packets, ip_bytes, l2_bytes, start, end, vlan, inner)
 EOF
 
 	# cmp_nfdump.py FLOWS JSON: every flow in nfdump's JSON, and nothing else.
@@ -108,8 +111,9 @@ for line in open(sys.argv[1]):
     src, dst = ipaddress.ip_address(f[0]), ipaddress.ip_address(f[1])
     sport, dport, proto, flags = int(f[2]), int(f[3]), int(f[4]), int(f[5], 16)
     icmp = (proto == 1 and src.version == 4) or (proto == 58 and src.version == 6)
+    # nfdump 1.7 stores vlanId (IE 58, the outer tag) as src_vlan; it reads no dot1q element.
     want[(src, dst, 0 if icmp else sport, dport, proto, 0 if icmp else flags,
-          int(f[6]), int(f[7]), int(f[8]), int(f[10]), int(f[11]))] += 1
+          int(f[6]), int(f[7]), int(f[8]), int(f[10]), int(f[11]), int(f[12]))] += 1
 
 got = collections.Counter()
 for r in json.load(open(sys.argv[2])):
@@ -123,7 +127,7 @@ for r in json.load(open(sys.argv[2])):
     else:
         sport, dport = r["src_port"], r["dst_port"]
     got[(src, dst, sport, dport, r["proto"], flagbits(r.get("tcp_flags", "")), r["input_snmp"],
-         r["in_packets"], r["in_bytes"], ms(r["first"]), ms(r["last"]))] += 1
+         r["in_packets"], r["in_bytes"], ms(r["first"]), ms(r["last"]), r.get("src_vlan", 0))] += 1
 
 missing, extra = want - got, got - want
 if missing or extra:
@@ -145,6 +149,8 @@ delta = sys.argv[3] == "1"
 C = ("cflow.packets", "cflow.octets", "cflow.layer2_octet_delta_count") if delta else \
     ("cflow.permanent_packets", "cflow.permanent_octets", "cflow.layer2_octet_total_count")
 base = 256 if delta else 260
+# Template ids: IPv4, IPv6, ICMP, ICMPv6 from base; the same with two VLAN tags (QinQ) 8 above.
+TEMPLATES = set(range(base, base + 4)) | set(range(base + 8, base + 12))
 
 def ms(s):  # "Nov 14, 2023 22:13:20.123000000 UTC"
     day, frac = s[:-4].rsplit(".", 1)
@@ -157,7 +163,9 @@ for line in open(sys.argv[1]):
     src, dst = ipaddress.ip_address(f[0]), ipaddress.ip_address(f[1])
     proto = int(f[4])
     icmp = (proto == 1 and src.version == 4) or (proto == 58 and src.version == 6)
-    want.append(dict(tid=base + (src.version == 6) + 2 * icmp, src=src, dst=dst,
+    vlan, inner = int(f[12]), int(f[13])
+    want.append(dict(tid=base + (src.version == 6) + 2 * icmp + (8 if inner else 0), src=src, dst=dst,
+                     vlans=(vlan, vlan, inner) if inner else (vlan, None, None),
                      ports=None if icmp else (int(f[2]), int(f[3])),
                      icmp=int(f[3]) if icmp else None, proto=proto,
                      flags=None if icmp else int(f[5], 16), ifindex=int(f[6]),
@@ -194,10 +202,12 @@ for pkt in json.load(open(sys.argv[2])):
                 flags=int(r["cflow.tcpflags"], 16) if "cflow.tcpflags" in r else None,
                 ifindex=int(r["cflow.inputint"]),
                 counts=tuple(int(r[c]) if c in r else None for c in C),
-                times=(ms(tt["cflow.abstimestart"]), ms(tt["cflow.abstimeend"]))))
+                times=(ms(tt["cflow.abstimestart"]), ms(tt["cflow.abstimeend"])),
+                vlans=tuple(int(r[v]) if v in r else None for v in
+                            ("cflow.vlanid", "cflow.dot1q_vlan_id", "cflow.dot1q_customer_vlan_id"))))
 
-if templates != set(range(base, base + 4)):
-    print("templates %s, want %d-%d" % (sorted(templates), base, base + 3)); sys.exit(1)
+if templates != TEMPLATES:
+    print("templates %s, want %s" % (sorted(templates), sorted(TEMPLATES))); sys.exit(1)
 if len(got) != len(want):
     print("tshark decoded %d records in %d messages, sent %d" % (len(got), messages, len(want))); sys.exit(1)
 for i, (w, g) in enumerate(zip(want, got)):

@@ -370,7 +370,7 @@ test_run_terminal() {
 	want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"][0])' "$T/e.json")
 	wait_for 10 pane_has "^xb2 +$want " && xf_pass "run: the table shows the frames sent" ||
 		xf_fail "run: the table shows the frames sent" "no 'xb2 $want' totals row: $(tmux_pane | grep '^xb2')"
-	wait_for 5 pane_has "^xb2 +(10\.5\.|fd00:500:)" && xf_pass "run: the source table shows the senders" ||
+	wait_for 5 pane_has "^xb2 +[-0-9.]+ +(10\.5\.|fd00:500:)" && xf_pass "run: the source table shows the senders" ||
 		xf_fail "run: the source table shows the senders"
 	tmux -L "$TMUX_SOCKET" send-keys -t xf C-c
 	if wait_for 10 test -s "$T/run.rc" && [ "$(cat "$T/run.rc")" = 0 ] && has_no_xdp xb2; then

@@ -81,26 +81,28 @@ class Truth:
         self.lines, self.frames = [], []
 
     def add(self, ifindex, cpu, frame, cls, family=0, proto=0, src=b"", dst=b"", sport=0,
-            dport=0, ip_bytes=0, flags=0, count=1):
+            dport=0, ip_bytes=0, flags=0, count=1, vlans=()):
+        # A flow's VLANs: the first tag's ID (outer) and the second's (QinQ); 0 where none.
+        vlan, inner = [v & 0xfff for _, v in vlans[:2]] + [0] * (2 - len(vlans[:2]))
         for _ in range(count):
             self.lines.append("%d %d %s" % (ifindex, cpu, frame.hex()))
             self.frames.append(dict(ifindex=ifindex, cls=cls, family=family, proto=proto,
                                     src=addr_text(family, src) if family else "",
                                     dst=addr_text(family, dst) if family else "",
                                     sport=sport, dport=dport, len=len(frame),
-                                    ip_bytes=ip_bytes, flags=flags))
+                                    ip_bytes=ip_bytes, flags=flags, vlan=vlan, inner_vlan=inner))
 
     def ip4(self, ifindex, cpu, proto, src, dst, l4, sport=0, dport=0, flags=0, vlans=(),
             frag=0, count=1):
         ip = ipv4(proto, src, dst, l4, frag)
         self.add(ifindex, cpu, eth(0x0800, ip, vlans), "ip", 4, proto, bytes(src), bytes(dst),
-                 sport, dport, len(ip), flags, count)
+                 sport, dport, len(ip), flags, count, vlans)
 
     def ip6(self, ifindex, cpu, nh, proto, src, dst, l4, sport=0, dport=0, flags=0, vlans=(),
             count=1):
         ip = ipv6(nh, v6(src), v6(dst), l4)
         self.add(ifindex, cpu, eth(0x86DD, ip, vlans), "ip", 6, proto, v6(src), v6(dst),
-                 sport, dport, len(ip), flags, count)
+                 sport, dport, len(ip), flags, count, vlans)
 
     def save(self, frames_path, truth_path):
         open(frames_path, "w").write("\n".join(self.lines) + "\n")
@@ -128,6 +130,10 @@ def gen_main(x, y, a, b, frames_path, truth_path):
           count=2)
     t.ip4(x, a, 17, (10, 4, 0, 1), (10, 4, 0, 2), udp(7, 9, bytes(30)), 7, 9,
           vlans=((0x88a8, 10), (0x8100, 20)), count=2)
+    # The same 5-tuple on VLANs 300 and 400 (tenants reusing addresses): two flows, two sources.
+    for vid, n in ((300, 2), (400, 3)):
+        t.ip4(x, (a, b)[n % 2], 17, (10, 6, 0, 1), (10, 6, 0, 2), udp(3000, 3001, bytes(20)), 3000, 3001,
+              vlans=((0x8100, vid),), count=n)
     t.ip4(x, b, 17, (10, 5, 0, 1), (10, 5, 0, 2), bytes(100), 0, 0, frag=185)  # not the first fragment
     t.ip4(x, a, 17, (10, 5, 0, 1), (10, 5, 0, 2), udp(4000, 5000, bytes(100)), 4000, 5000, frag=0x2000)
     t.ip4(x, a, 253, (10, 7, 0, 1), (10, 7, 0, 2), bytes(20))  # no name in /etc/protocols
@@ -234,14 +240,15 @@ def expected(paths, only=None):
         p = protos.setdefault((f["ifindex"], f["family"], f["proto"]), [0, 0])
         p[0] += 1
         p[1] += f["len"]
-        key = (f["ifindex"], f["family"], f["src"], f["dst"], f["proto"], f["sport"], f["dport"])
+        key = (f["ifindex"], f["family"], f["src"], f["dst"], f["proto"], f["sport"], f["dport"],
+               f.get("vlan", 0), f.get("inner_vlan", 0))
         fl = flows.setdefault(key, dict(packets=0, bytes=0, ip_bytes=0, tcp_flags=0))
         fl["packets"] += 1
         fl["bytes"] += f["len"]
         fl["ip_bytes"] += f["ip_bytes"]
         fl["tcp_flags"] |= f["flags"]
     for key, fl in flows.items():
-        s = sources.setdefault((key[0], key[1], key[2]), dict(packets=0, bytes=0, flows=0))
+        s = sources.setdefault((key[0], key[1], key[2], key[7], key[8]), dict(packets=0, bytes=0, flows=0))
         s["packets"] += fl["packets"]
         s["bytes"] += fl["bytes"]
         s["flows"] += 1
@@ -275,8 +282,13 @@ def parse_time(s):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", s), s
     return datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
 
+def vlan_cell(vlan, inner):
+    """A table's VLAN cell: '-' untagged, '300', or outer.inner for QinQ."""
+    return "%d.%d" % (vlan, inner) if inner else str(vlan) if vlan else "-"
+
 def flow_key(f):
-    return (f["ifindex"], f["family"], f["src"], f["dst"], f["proto"], f["sport"], f["dport"])
+    return (f["ifindex"], f["family"], f["src"], f["dst"], f["proto"], f["sport"], f["dport"],
+            f["vlan"], f["inner_vlan"])
 
 def check_json(exp, doc, c, names, views=("totals", "protocols", "sources", "flows")):
     pnames = proto_names()
@@ -306,7 +318,7 @@ def check_json(exp, doc, c, names, views=("totals", "protocols", "sources", "flo
             c.eq("protocol %s name" % (k,), p.get("name"), pnames.get(k[2]))
             c.eq("protocol %s ifname" % (k,), p.get("ifname"), names.get(k[0]))
     if "sources" in doc:
-        got = {(s["ifindex"], s["family"], s["addr"]): s for s in doc["sources"]}
+        got = {(s["ifindex"], s["family"], s["addr"], s["vlan"], s["inner_vlan"]): s for s in doc["sources"]}
         c.eq("source rows", len(doc["sources"]), len(got))
         c.eq("sources", sorted(got), sorted(exp["sources"]))
         for k, want in exp["sources"].items():
@@ -478,9 +490,14 @@ def endpoint_ok(cell, width, family, addr, port):
 def cmd_check_table_width(args):
     """The flows table, narrow (default: at most 120 columns, ADDR:PORT, only the last seen,
     short times) or --wide (every column, whole addresses and times): a row for every flow of
-    the JSON, with the JSON's values; times shifted to the zone (minutes east of UTC)."""
+    the JSON, with the JSON's values; times shifted to the zone (minutes east of UTC).  A VLAN
+    column after INTERFACE with --wide, and narrow when a flow is tagged: only it may take a
+    narrow table past 120 columns.  With 'elides', long addresses must have been elided."""
     table, doc, mode, east = open(args[0]).read(), json.load(open(args[1])), args[2], int(args[3])
+    elides = args[4:] == ["elides"]
     pnames, c = proto_names(), Checker()
+    tagged = any(f["vlan"] or f["inner_vlan"] for f in doc["flows"])
+    vlan_w = (9 if any(f["inner_vlan"] for f in doc["flows"]) else 4) if tagged else 0
     shift = timedelta(minutes=east)
     read = datetime.fromtimestamp(parse_time(doc["time"]), timezone.utc) + shift
     lines = table.rstrip("\n").split("\n")
@@ -489,12 +506,16 @@ def cmd_check_table_width(args):
     titles = ["INTERFACE", "PROTO", "SOURCE", "SPORT", "DESTINATION", "DPORT", "PACKETS", "BYTES",
               "IP BYTES", "FLAGS", "FIRST (", "LAST ("] if wide else \
         ["INTERFACE", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES", "FLAGS", "LAST ("]
+    show_vlan = wide or tagged
+    if show_vlan:
+        titles.insert(1, "VLAN")
     c.ok("header %r has not the columns %s in order" % (head, titles),
          re.match(r"\s+".join(re.escape(t) + (r"\S+\)" if t.endswith("(") else "") for t in titles) + "$",
                   head) is not None)
     if not wide:
-        c.ok("lines longer than 120 columns: %s" % [len(l) for l in lines if len(l) > 120],
-             all(len(l) <= 120 for l in lines))
+        limit = 120 + (2 + vlan_w if tagged else 0)
+        c.ok("lines longer than %d columns: %s" % (limit, [len(l) for l in lines if len(l) > limit]),
+             all(len(l) <= limit for l in lines))
         # Both ends share what the other columns leave (PACKETS is right-aligned: no edge to see).
         src_w = dst_w = head.index("DESTINATION") - head.index("SOURCE") - 2
     def when(key, f):
@@ -517,18 +538,20 @@ def cmd_check_table_width(args):
         tail += [flags_text(f["tcp_flags"])] if f["proto"] == 6 else []
         tail += [when("first_seen", f)] if wide else []
         tail.append(when("last_seen", f))
-        lead = [f["ifname"], pnames.get(f["proto"], str(f["proto"]))]
+        lead = [f["ifname"]] + ([vlan_cell(f["vlan"], f["inner_vlan"])] if show_vlan else []) + \
+            [pnames.get(f["proto"], str(f["proto"]))]
+        n = len(lead)
         if wide:
             want = lead + [f["src"], sport or "-", f["dst"], dport] + tail
             found = [r for r in cells if r == want]
         else:
-            found = [r for r in cells if r[:2] == lead and r[4:] == tail and len(r) == 4 + len(tail) and
-                     endpoint_ok(r[2], src_w, f["family"], f["src"], sport) and
-                     endpoint_ok(r[3], dst_w, f["family"], f["dst"], dport)]
-            elided += sum(".." in x for r in found for x in r[2:4])
+            found = [r for r in cells if r[:n] == lead and r[n + 2:] == tail and len(r) == n + 2 + len(tail) and
+                     endpoint_ok(r[n], src_w, f["family"], f["src"], sport) and
+                     endpoint_ok(r[n + 1], dst_w, f["family"], f["dst"], dport)]
+            elided += sum(".." in x for r in found for x in r[n:n + 2])
         c.ok("flow %s: no row %s with its values (rows: %s)" % (flow_key(f), "" if not wide else want,
              cells[:3]), len(found) == 1)
-    if not wide:
+    if elides:
         c.ok("no address elided (the test has addresses too long for 120 columns)", elided > 0)
     c.done()
     print("%d rows, widest %d columns%s" % (len(rows), max(map(len, lines)),
@@ -563,6 +586,7 @@ def cmd_check_csv(args):
                                      packets=int(r["packets"]), bytes=int(r["bytes"])))
     for r in sections.get("sources", []):
         doc["sources"].append(dict(ifindex=int(r["ifindex"]), family=int(r["family"]), addr=r["addr"],
+                                   vlan=int(r["vlan"]), inner_vlan=int(r["inner_vlan"]),
                                    packets=int(r["packets"]), bytes=int(r["bytes"]), flows=int(r["flows"])))
     for r in sections.get("flows", []):
         f = {k: (int(v) if v.isdigit() else v) for k, v in r.items() if k != "view"}
@@ -629,8 +653,10 @@ def cmd_check_prom(args):
         c.eq("bytes %s" % lab, one("xdpflow_bytes_total", **lab), byt)
     c.eq("source series", len(by.get("xdpflow_source_packets_total", [])),
          len(exp["sources"]) if with_sources else 0)
-    for (ifindex, fam, addr), s in (exp["sources"] if with_sources else {}).items():
-        c.eq("source %s" % addr, one("xdpflow_source_bytes_total", ifindex=str(ifindex), address=addr), s["bytes"])
+    vlab = lambda v: str(v) if v else None  # VLAN labels only on tagged series
+    for (ifindex, fam, addr, vlan, inner), s in (exp["sources"] if with_sources else {}).items():
+        c.eq("source %s vlan %s" % (addr, vlan), one("xdpflow_source_bytes_total", ifindex=str(ifindex), address=addr,
+                                                     vlan=vlab(vlan), inner_vlan=vlab(inner)), s["bytes"])
     c.eq("capacity", one("xdpflow_flow_table_capacity"), 5000)
     c.eq("flows read", one("xdpflow_flows_read"), len(exp["flows"]))
     c.eq("flow table fill", one("xdpflow_flow_table_fill"), len(exp["flows"]))
@@ -638,7 +664,7 @@ def cmd_check_prom(args):
         c.eq("flow series", len(by.get("xdpflow_flow_packets_total", [])), len(exp["flows"]))
         for k, f in exp["flows"].items():
             lab = dict(ifindex=str(k[0]), src=k[2], dst=k[3], sport=str(k[5]), dport=str(k[6]),
-                       protocol=pnames.get(k[4], str(k[4])))
+                       protocol=pnames.get(k[4], str(k[4])), vlan=vlab(k[7]), inner_vlan=vlab(k[8]))
             c.eq("flow %s" % (k,), one("xdpflow_flow_bytes_total", **lab), f["bytes"])
     else:
         c.ok("per-flow series without --prometheus-flows", "xdpflow_flow_packets_total" not in by)
@@ -674,19 +700,20 @@ def cmd_check_table(args):
         k = (names[ifindex], "IPv%d" % fam, pnames.get(proto, str(proto)))
         c.eq("protocol %s" % (k,), prot.get(k), [str(pk), human(byt)])
     # Every source and flow row's values, not only how many rows there are.
-    srcs = {(r[0], r[1]): r[2:5] for r in rows("Sources")}
+    # --wide: a VLAN column after INTERFACE in both.
+    srcs = {(r[0], r[1], r[2]): r[3:6] for r in rows("Sources")}
     c.eq("source rows", len(rows("Sources")), len(exp["sources"]))
-    for (ifindex, fam, src), v in exp["sources"].items():
-        c.eq("source %s %s" % (names[ifindex], src), srcs.get((names[ifindex], src)),
-             [str(v["flows"]), str(v["packets"]), human(v["bytes"])])
+    for (ifindex, fam, src, vlan, inner), v in exp["sources"].items():
+        k = (names[ifindex], vlan_cell(vlan, inner), src)
+        c.eq("source %s" % (k,), srcs.get(k), [str(v["flows"]), str(v["packets"]), human(v["bytes"])])
     flows = {}
     for r in rows("Flows"):
-        flows[tuple(r[0:6])] = r[6:8]
+        flows[tuple(r[0:7])] = r[7:9]
     c.eq("flow rows", len(rows("Flows")), len(exp["flows"]))
-    for (ifindex, fam, src, dst, proto, sport, dport), v in exp["flows"].items():
+    for (ifindex, fam, src, dst, proto, sport, dport, vlan, inner), v in exp["flows"].items():
         icmp = proto in (1, 58)
-        k = (names[ifindex], pnames.get(proto, str(proto)), src, "-" if icmp else str(sport), dst,
-             "%d/%d" % (dport >> 8, dport & 0xff) if icmp else str(dport))
+        k = (names[ifindex], vlan_cell(vlan, inner), pnames.get(proto, str(proto)), src,
+             "-" if icmp else str(sport), dst, "%d/%d" % (dport >> 8, dport & 0xff) if icmp else str(dport))
         c.eq("flow %s" % (k,), flows.get(k), [str(v["packets"]), human(v["bytes"])])
     c.ok("completeness line when nothing was lost", "flow table full" not in text)
     c.done()
@@ -1083,6 +1110,11 @@ for block in open(sys.argv[1]).read().strip().split("\n\n"):
                 sys.exit("%s column not aligned in: %r" % (title, l))' "$T/all.table"
 	check "table: protocol names from /etc/protocols, unknown numbers as numbers" \
 		grep -Eq "^rb0 +IPv4 +253 " "$T/all.table"
+	# The default (narrow) flows table of tagged flows: the VLAN column, '-' for the untagged.
+	run_ok "table vlan: json" "$T/vlan.json" -p "$P" --format json flows || return
+	run_ok "table vlan: narrow" "$T/vlan.narrow" -p "$P" --utc flows || return
+	check "table: the default flows table of tagged flows (one tag, QinQ, the same 5-tuple on VLANs 300 and 400) has a VLAN column with each flow's VLANs, 120 columns plus its own" \
+		truth check-table-width "$T/vlan.narrow" "$T/vlan.json" narrow 0
 }
 
 test_table_times() {
@@ -1106,8 +1138,8 @@ test_table_width() {
 	run_ok "table width: json" "$T/width.json" -p "$P11" --format json flows || return
 	xf_in "$NS" env TZ=IST-5:30 "$READER" -p "$P11" flows >"$T/width.narrow" 2>"$T/err" ||
 		{ xf_fail "table width: narrow" "$(cat "$T/err")"; return; }
-	if out=$(truth check-table-width "$T/width.narrow" "$T/width.json" narrow 330 2>&1); then
-		xf_pass "table: the flows table fits 120 columns with whole-length IPv6 addresses (ADDR:PORT, elided in the middle), every flow's values the JSON's, last seen short in local time ($out)"
+	if out=$(truth check-table-width "$T/width.narrow" "$T/width.json" narrow 330 elides 2>&1); then
+		xf_pass "table: the flows table fits 120 columns with whole-length IPv6 addresses (ADDR:PORT, elided in the middle), no VLAN column when no flow is tagged, every flow's values the JSON's, last seen short in local time ($out)"
 	else
 		xf_fail "table: the flows table fits 120 columns" "$out"
 	fi

@@ -44,6 +44,10 @@ const struct ipfix_field ipfix_fields[IPFIX_FIELDS] = {
 	/* unsigned16 since RFC 7125 */
 	[IPFIX_F_TCP_FLAGS] = FIELD("tcpControlBits", 6, 2, tcp_flags),
 	[IPFIX_F_INGRESS] = FIELD("ingressInterface", 10, 4, ingress_ifindex),
+	/* The outer VLAN goes out twice in QinQ records: collectors such as nfdump 1.7 read only vlanId. */
+	[IPFIX_F_VLAN] = FIELD("vlanId", 58, 2, vlan),
+	[IPFIX_F_DOT1Q_VLAN] = FIELD("dot1qVlanId", 243, 2, vlan),
+	[IPFIX_F_DOT1Q_CUSTOMER_VLAN] = FIELD("dot1qCustomerVlanId", 245, 2, inner_vlan),
 	[IPFIX_F_PACKETS] = COUNTER("packetDeltaCount", 2, "packetTotalCount", 86, packets),
 	[IPFIX_F_OCTETS] = COUNTER("octetDeltaCount", 1, "octetTotalCount", 85, ip_bytes),
 	[IPFIX_F_L2_OCTETS] = COUNTER("layer2OctetDeltaCount", 352, "layer2OctetTotalCount", 353,
@@ -53,16 +57,28 @@ const struct ipfix_field ipfix_fields[IPFIX_FIELDS] = {
 };
 
 /*
- * The four templates' fields in record order, one list each, which makes
+ * The eight templates' fields in record order, one list each, which makes
  * both the template and its encoder below.  ICMP flows have their own,
  * with the type/code element instead of ports and TCP flags, so a
- * collector never sees a type/code disguised as a port.
+ * collector never sees a type/code disguised as a port.  A flow with one
+ * VLAN tag or none carries vlanId (0: untagged); a QinQ flow also the
+ * outer tag as dot1qVlanId and the inner one as dot1qCustomerVlanId.
  */
 #define COUNTERS(F) F(PACKETS) F(OCTETS) F(L2_OCTETS) F(START) F(END)
-#define FIELDS_V4(F) F(SRC4) F(DST4) F(SPORT) F(DPORT) F(PROTO) F(TCP_FLAGS) F(INGRESS) COUNTERS(F)
-#define FIELDS_V6(F) F(SRC6) F(DST6) F(SPORT) F(DPORT) F(PROTO) F(TCP_FLAGS) F(INGRESS) COUNTERS(F)
-#define FIELDS_ICMP4(F) F(SRC4) F(DST4) F(ICMP4) F(PROTO) F(INGRESS) COUNTERS(F)
-#define FIELDS_ICMP6(F) F(SRC6) F(DST6) F(ICMP6) F(PROTO) F(INGRESS) COUNTERS(F)
+#define ONE_TAG(F) F(VLAN)
+#define TWO_TAGS(F) F(VLAN) F(DOT1Q_VLAN) F(DOT1Q_CUSTOMER_VLAN)
+#define KEY_V4(F) F(SRC4) F(DST4) F(SPORT) F(DPORT) F(PROTO) F(TCP_FLAGS) F(INGRESS)
+#define KEY_V6(F) F(SRC6) F(DST6) F(SPORT) F(DPORT) F(PROTO) F(TCP_FLAGS) F(INGRESS)
+#define KEY_ICMP4(F) F(SRC4) F(DST4) F(ICMP4) F(PROTO) F(INGRESS)
+#define KEY_ICMP6(F) F(SRC6) F(DST6) F(ICMP6) F(PROTO) F(INGRESS)
+#define FIELDS_V4(F) KEY_V4(F) ONE_TAG(F) COUNTERS(F)
+#define FIELDS_V6(F) KEY_V6(F) ONE_TAG(F) COUNTERS(F)
+#define FIELDS_ICMP4(F) KEY_ICMP4(F) ONE_TAG(F) COUNTERS(F)
+#define FIELDS_ICMP6(F) KEY_ICMP6(F) ONE_TAG(F) COUNTERS(F)
+#define FIELDS_V4_QINQ(F) KEY_V4(F) TWO_TAGS(F) COUNTERS(F)
+#define FIELDS_V6_QINQ(F) KEY_V6(F) TWO_TAGS(F) COUNTERS(F)
+#define FIELDS_ICMP4_QINQ(F) KEY_ICMP4(F) TWO_TAGS(F) COUNTERS(F)
+#define FIELDS_ICMP6_QINQ(F) KEY_ICMP6(F) TWO_TAGS(F) COUNTERS(F)
 
 #define INDEX(f) IPFIX_F_##f,
 #define TEMPLATE(fields) { sizeof((const uint8_t[]){ fields(INDEX) }), { fields(INDEX) } }
@@ -72,6 +88,10 @@ const struct ipfix_template ipfix_templates[IPFIX_TMPL_KINDS] = {
 	[IPFIX_TMPL_V6] = TEMPLATE(FIELDS_V6),
 	[IPFIX_TMPL_ICMP4] = TEMPLATE(FIELDS_ICMP4),
 	[IPFIX_TMPL_ICMP6] = TEMPLATE(FIELDS_ICMP6),
+	[IPFIX_TMPL_V4_QINQ] = TEMPLATE(FIELDS_V4_QINQ),
+	[IPFIX_TMPL_V6_QINQ] = TEMPLATE(FIELDS_V6_QINQ),
+	[IPFIX_TMPL_ICMP4_QINQ] = TEMPLATE(FIELDS_ICMP4_QINQ),
+	[IPFIX_TMPL_ICMP6_QINQ] = TEMPLATE(FIELDS_ICMP6_QINQ),
 };
 
 uint16_t ipfix_field_ie(const struct ipfix_field *f, bool delta)
@@ -143,14 +163,25 @@ static inline uint8_t *put_field(uint8_t *p, const struct ipfix_field *f,
 
 static enum ipfix_template_kind template_kind(const struct ipfix_flow *flow)
 {
+	enum ipfix_template_kind kind;
+
 	if (flow->family == 6)
-		return flow->proto == 58 ? IPFIX_TMPL_ICMP6 : IPFIX_TMPL_V6;
-	return flow->proto == 1 ? IPFIX_TMPL_ICMP4 : IPFIX_TMPL_V4;
+		kind = flow->proto == 58 ? IPFIX_TMPL_ICMP6 : IPFIX_TMPL_V6;
+	else
+		kind = flow->proto == 1 ? IPFIX_TMPL_ICMP4 : IPFIX_TMPL_V4;
+	return flow->inner_vlan ? kind + IPFIX_TMPL_QINQ : kind;
+}
+
+/* base: IPFIX_TEMPLATE_ID_DELTA or _TOTAL. */
+static uint16_t kind_id(uint16_t base, enum ipfix_template_kind kind)
+{
+	return kind >= IPFIX_TMPL_QINQ ? base + IPFIX_TEMPLATE_ID_QINQ_OFFSET + kind - IPFIX_TMPL_QINQ :
+					 base + kind;
 }
 
 uint16_t ipfix_template_id(const struct ipfix_flow *flow, bool delta)
 {
-	return (delta ? IPFIX_TEMPLATE_ID_DELTA : IPFIX_TEMPLATE_ID_TOTAL) + template_kind(flow);
+	return kind_id(delta ? IPFIX_TEMPLATE_ID_DELTA : IPFIX_TEMPLATE_ID_TOTAL, template_kind(flow));
 }
 
 uint16_t ipfix_record_len(const struct ipfix_flow *flow)
@@ -205,7 +236,7 @@ int ipfix_msg_add_templates(struct ipfix_msg *msg)
 	p = put16(p, need);
 	for (k = 0; k < IPFIX_TMPL_KINDS; k++) {
 		t = &ipfix_templates[k];
-		p = put16(p, msg->template_base + k);
+		p = put16(p, kind_id(msg->template_base, k));
 		p = put16(p, t->count);
 		for (i = 0; i < t->count; i++) {
 			p = put16(p, ipfix_field_ie(&ipfix_fields[t->fields[i]], delta));
@@ -232,24 +263,21 @@ WRITER(write_v4, FIELDS_V4)
 WRITER(write_v6, FIELDS_V6)
 WRITER(write_icmp4, FIELDS_ICMP4)
 WRITER(write_icmp6, FIELDS_ICMP6)
+WRITER(write_v4_qinq, FIELDS_V4_QINQ)
+WRITER(write_v6_qinq, FIELDS_V6_QINQ)
+WRITER(write_icmp4_qinq, FIELDS_ICMP4_QINQ)
+WRITER(write_icmp6_qinq, FIELDS_ICMP6_QINQ)
 
-static void write_record(uint8_t *p, enum ipfix_template_kind kind, const struct ipfix_flow *flow)
-{
-	switch (kind) {
-	case IPFIX_TMPL_V4:
-		write_v4(p, flow);
-		break;
-	case IPFIX_TMPL_V6:
-		write_v6(p, flow);
-		break;
-	case IPFIX_TMPL_ICMP4:
-		write_icmp4(p, flow);
-		break;
-	default:
-		write_icmp6(p, flow);
-		break;
-	}
-}
+static void (*const write_record[IPFIX_TMPL_KINDS])(uint8_t *p, const struct ipfix_flow *flow) = {
+	[IPFIX_TMPL_V4] = write_v4,
+	[IPFIX_TMPL_V6] = write_v6,
+	[IPFIX_TMPL_ICMP4] = write_icmp4,
+	[IPFIX_TMPL_ICMP6] = write_icmp6,
+	[IPFIX_TMPL_V4_QINQ] = write_v4_qinq,
+	[IPFIX_TMPL_V6_QINQ] = write_v6_qinq,
+	[IPFIX_TMPL_ICMP4_QINQ] = write_icmp4_qinq,
+	[IPFIX_TMPL_ICMP6_QINQ] = write_icmp6_qinq,
+};
 
 int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
 {
@@ -260,7 +288,7 @@ int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
 	if (flow->family != 4 && flow->family != 6)
 		return -EINVAL;
 	kind = template_kind(flow);
-	id = msg->template_base + kind;
+	id = kind_id(msg->template_base, kind);
 	rlen = msg->record_len[kind];
 	need = rlen + (msg->set_id == id ? 0 : IPFIX_SET_HEADER_LEN);
 	if (msg->len + need > msg->cap)
@@ -273,7 +301,7 @@ int ipfix_msg_add_flow(struct ipfix_msg *msg, const struct ipfix_flow *flow)
 		put16(msg->buf + msg->len, id);
 		msg->len += IPFIX_SET_HEADER_LEN;
 	}
-	write_record(msg->buf + msg->len, kind, flow);
+	write_record[kind](msg->buf + msg->len, flow);
 	msg->len += rlen;
 	msg->records++;
 	return 0;

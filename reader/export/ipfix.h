@@ -14,8 +14,10 @@
  * seconds, sequence number, observation domain ID), then sets.  Data sets
  * follow the records without padding.
  *
- * Four data templates per counter mode, one per kind of flow (IPv4, IPv6,
- * IPv4 ICMP, IPv6 ICMPv6): ipfix_templates[] lists their fields, declared
+ * Eight data templates per counter mode, one per kind of flow (IPv4, IPv6,
+ * IPv4 ICMP, IPv6 ICMPv6), each with one VLAN tag or none (vlanId) and
+ * with QinQ (vlanId, dot1qVlanId, dot1qCustomerVlanId): ipfix_templates[]
+ * lists their fields, declared
  * once each in ipfix_fields[] (export/ipfix.c), which give the templates
  * on the wire, the record lengths and the encoding.  Counts go out as
  * delta elements (packetDeltaCount...) from a drain, which reports what
@@ -24,7 +26,7 @@
  * mode's templates can never decode the other mode's data with them.
  * Octets are IP octets (ip_bytes), layer-2 octets the whole frames.
  *
- * Templates: all four of the mode are sent in the first message of every
+ * Templates: all eight of the mode are sent in the first message of every
  * exporter (the reader is a fresh process on every run), then again
  * whenever template_interval_s seconds passed or template_every_msgs
  * messages went out since the last time (RFC 7011 section 8.4: UDP
@@ -42,8 +44,11 @@
 #define IPFIX_VERSION 10
 #define IPFIX_DEFAULT_PORT 4739
 #define IPFIX_DEFAULT_MTU 1400
-/* The header, all four templates and one IPv6 record must fit. */
-#define IPFIX_MIN_MTU 512
+/*
+ * The header, all eight templates and one IPv6 QinQ record must fit (561
+ * bytes); 576 is also the datagram size every IPv4 host must accept.
+ */
+#define IPFIX_MIN_MTU 576
 /* The largest UDP payload over IPv4. */
 #define IPFIX_MAX_MTU 65507
 #define IPFIX_DEFAULT_TEMPLATE_INTERVAL_S 60
@@ -55,16 +60,31 @@
 #define IPFIX_SET_HEADER_LEN 4
 #define IPFIX_SET_TEMPLATE 2
 
+/*
+ * Each kind of flow with one VLAN tag or none (vlanId), and again for
+ * QinQ (vlanId, dot1qVlanId and dot1qCustomerVlanId): the QINQ kinds are
+ * the plain ones + IPFIX_TMPL_QINQ.
+ */
 enum ipfix_template_kind {
 	IPFIX_TMPL_V4, /* IPv4, ports */
 	IPFIX_TMPL_V6, /* IPv6, ports */
 	IPFIX_TMPL_ICMP4, /* IPv4 ICMP, icmpTypeCodeIPv4 */
 	IPFIX_TMPL_ICMP6, /* IPv6 ICMPv6, icmpTypeCodeIPv6 */
+	IPFIX_TMPL_QINQ,
+	IPFIX_TMPL_V4_QINQ = IPFIX_TMPL_QINQ,
+	IPFIX_TMPL_V6_QINQ,
+	IPFIX_TMPL_ICMP4_QINQ,
+	IPFIX_TMPL_ICMP6_QINQ,
 	IPFIX_TMPL_KINDS,
 };
 
+/*
+ * Template ids: the plain kinds 256-259 (delta) and 260-263 (total), as
+ * before QinQ templates existed; the QinQ kinds 8 above them (264-271).
+ */
 #define IPFIX_TEMPLATE_ID_DELTA 256 /* + kind */
 #define IPFIX_TEMPLATE_ID_TOTAL 260 /* + kind */
+#define IPFIX_TEMPLATE_ID_QINQ_OFFSET 8
 
 /* One flow to export; independent of the pinned-map layout. */
 struct ipfix_flow {
@@ -74,6 +94,8 @@ struct ipfix_flow {
 	uint8_t proto;
 	uint8_t tcp_flags;
 	uint32_t ingress_ifindex;
+	uint16_t vlan; /* the (outer) VLAN ID, 0: untagged */
+	uint16_t inner_vlan; /* QinQ's inner (customer) VLAN ID, 0: one tag or none */
 	uint64_t packets;
 	uint64_t ip_bytes; /* IP octets (IPFIX octet counts) */
 	uint64_t l2_bytes; /* whole frames (IPFIX layer2 octet counts) */
@@ -93,6 +115,9 @@ enum ipfix_field_index {
 	IPFIX_F_PROTO,
 	IPFIX_F_TCP_FLAGS,
 	IPFIX_F_INGRESS,
+	IPFIX_F_VLAN,
+	IPFIX_F_DOT1Q_VLAN,
+	IPFIX_F_DOT1Q_CUSTOMER_VLAN,
 	IPFIX_F_PACKETS,
 	IPFIX_F_OCTETS,
 	IPFIX_F_L2_OCTETS,
@@ -179,7 +204,7 @@ uint16_t ipfix_record_len(const struct ipfix_flow *flow);
 /* Starts a message of at most cap bytes in buf (cap >= IPFIX_MIN_MTU). */
 void ipfix_msg_begin(struct ipfix_msg *msg, uint8_t *buf, uint32_t cap, uint32_t odid, bool delta);
 
-/* Appends the template set (all four templates); -ENOSPC if it does not fit. */
+/* Appends the template set (all eight templates); -ENOSPC if it does not fit. */
 int ipfix_msg_add_templates(struct ipfix_msg *msg);
 
 /*

@@ -25,6 +25,8 @@ void flow_to_ipfix(const struct flow_record *f, const struct flow_clock *clk, in
 	out->proto = k->proto;
 	out->tcp_flags = f->c.tcp_flags;
 	out->ingress_ifindex = k->ifindex;
+	out->vlan = ntohs(k->vlan_outer);
+	out->inner_vlan = ntohs(k->vlan_inner);
 	out->packets = f->c.packets;
 	out->ip_bytes = f->c.ip_bytes;
 	out->l2_bytes = f->c.bytes;

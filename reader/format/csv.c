@@ -13,9 +13,9 @@ static const char *const headers[VIEW_COUNT] = {
 			"malformed,malformed_bytes,unrecorded_packets,unrecorded_bytes,"
 			"flow_table_capacity,flow_table_fill,flows_read",
 	[VIEW_PROTOCOLS] = "view,ifindex,ifname,family,proto,name,packets,bytes",
-	[VIEW_SOURCES] = "view,ifindex,ifname,family,addr,flows,packets,bytes",
-	[VIEW_FLOWS] = "view,ifindex,ifname,family,src,dst,proto,sport,dport,packets,bytes,"
-		       "ip_bytes,tcp_flags,first_seen,last_seen",
+	[VIEW_SOURCES] = "view,ifindex,ifname,vlan,inner_vlan,family,addr,flows,packets,bytes",
+	[VIEW_FLOWS] = "view,ifindex,ifname,vlan,inner_vlan,family,src,dst,proto,sport,"
+		       "dport,packets,bytes,ip_bytes,tcp_flags,first_seen,last_seen",
 };
 
 static void sep_u64(FILE *f, __u64 v)
@@ -172,6 +172,8 @@ static void csv_source(struct emit_ctx *ec, const struct source_row *r)
 	struct line l;
 
 	line_row_start(&l, VIEW_SOURCES, k->ifindex);
+	line_sep_u64(&l, ntohs(k->vlan_outer));
+	line_sep_u64(&l, ntohs(k->vlan_inner));
 	line_sep_u64(&l, k->family);
 	line_char(&l, ',');
 	line_addr(&l, k->family, k->addr);
@@ -199,6 +201,8 @@ static void csv_flow(struct emit_ctx *ec, const struct flow_row *r)
 	struct line l;
 
 	line_row_start(&l, VIEW_FLOWS, k->ifindex);
+	line_sep_u64(&l, ntohs(k->vlan_outer));
+	line_sep_u64(&l, ntohs(k->vlan_inner));
 	line_sep_u64(&l, k->family);
 	line_char(&l, ',');
 	line_addr(&l, k->family, k->src);

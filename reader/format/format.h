@@ -74,6 +74,7 @@ struct emit_ctx {
 	/* Layout hints for streamed tables: widths cannot wait for the last row. */
 	bool has_ipv6;
 	int ifname_width;
+	int vlan_width; /* 0: no flow of the read is tagged; VLAN_CELL_ONE or VLAN_CELL_QINQ */
 	/* Per-format state. */
 	bool first_row;
 	bool first_section;

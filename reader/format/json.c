@@ -193,6 +193,13 @@ static void line_row_start(struct emit_ctx *ec, struct line *l, enum reader_view
 	line_json_str(l, ifname_of(ifindex));
 }
 
+/* The VLAN IDs of a flow or source (network order in the key): 0 untagged; inner_vlan only for QinQ. */
+static void line_vlans(struct line *l, __u16 outer, __u16 inner)
+{
+	FIELD_U64(l, "vlan", ntohs(outer));
+	FIELD_U64(l, "inner_vlan", ntohs(inner));
+}
+
 static void json_source(struct emit_ctx *ec, const struct source_row *r)
 {
 	const struct source_key *k = &r->s.k;
@@ -200,6 +207,7 @@ static void json_source(struct emit_ctx *ec, const struct source_row *r)
 	struct line l;
 
 	line_row_start(ec, &l, VIEW_SOURCES, k->ifindex);
+	line_vlans(&l, k->vlan_outer, k->vlan_inner);
 	FIELD_U64(&l, "family", k->family);
 	LINE_LIT(&l, ",\"addr\":\"");
 	line_addr(&l, k->family, k->addr);
@@ -233,6 +241,7 @@ static void json_flow(struct emit_ctx *ec, const struct flow_row *r)
 	struct line l;
 
 	line_row_start(ec, &l, VIEW_FLOWS, k->ifindex);
+	line_vlans(&l, k->vlan_outer, k->vlan_inner);
 	FIELD_U64(&l, "family", k->family);
 	LINE_LIT(&l, ",\"src\":\"");
 	line_addr(&l, k->family, k->src);

@@ -53,11 +53,12 @@ static const struct family_desc fam_proto_bytes = {
 	"Bytes of IP frames received (whole frames), per IP family and protocol."
 };
 static const struct family_desc fam_source_packets = {
-	"xdpflow_source_packets_total", "counter", "IP frames received, per source address."
+	"xdpflow_source_packets_total", "counter",
+	"IP frames received, per source address (and VLAN, labelled where tagged)."
 };
 static const struct family_desc fam_source_bytes = {
 	"xdpflow_source_bytes_total", "counter",
-	"Bytes of IP frames received (whole frames), per source address."
+	"Bytes of IP frames received (whole frames), per source address (and VLAN)."
 };
 static const struct family_desc fam_flow_packets = {
 	"xdpflow_flow_packets_total", "counter", "IP frames received, per flow."
@@ -113,6 +114,18 @@ static void label_u64(FILE *f, const char *name, __u64 v)
 	put_str(f, "=\"");
 	put_u64(f, v);
 	putc_unlocked('"', f);
+}
+
+/*
+ * The VLANs of a source or flow, which split them: labels only on tagged
+ * series, so an untagged one keeps the identity it had before VLANs.
+ */
+static void vlan_labels(FILE *f, __u16 outer, __u16 inner)
+{
+	if (outer)
+		label_u64(f, "vlan", ntohs(outer));
+	if (inner)
+		label_u64(f, "inner_vlan", ntohs(inner));
 }
 
 static void sample_end(FILE *f, __u64 v)
@@ -242,6 +255,7 @@ static void prom_source(struct emit_ctx *ec, const struct source_row *r)
 		if (!f)
 			continue;
 		sample_start(f, i ? &fam_source_bytes : &fam_source_packets, k->ifindex);
+		vlan_labels(f, k->vlan_outer, k->vlan_inner);
 		label(f, "family", k->family == 6 ? "ipv6" : "ipv4");
 		label(f, "address", a);
 		sample_end(f, i ? c->bytes : c->packets);
@@ -263,6 +277,7 @@ static void prom_flow(struct emit_ctx *ec, const struct flow_row *r)
 		if (!f)
 			continue;
 		sample_start(f, i ? &fam_flow_bytes : &fam_flow_packets, k->ifindex);
+		vlan_labels(f, k->vlan_outer, k->vlan_inner);
 		label(f, "family", k->family == 6 ? "ipv6" : "ipv4");
 		if (name)
 			label(f, "protocol", name);

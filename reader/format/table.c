@@ -32,6 +32,11 @@ struct table_layout {
 /* One layout per section, kept between rows (the emitter runs one section at a time). */
 static struct table_layout layout;
 static size_t rows_in_section;
+/*
+ * Sources and flows have a VLAN column when a flow of the read is tagged,
+ * and always with --wide; untagged reads keep their room for addresses.
+ */
+static bool show_vlan;
 
 /*
  * The flows table's shape: --wide shows every column in full; the narrow
@@ -272,6 +277,10 @@ static void table_list_begin(struct emit_ctx *ec, enum reader_view view)
 	layout.n = 0;
 	rows_in_section = 0;
 	add_col("INTERFACE", ec->ifname_width, true);
+	show_vlan = (view == VIEW_SOURCES || view == VIEW_FLOWS) &&
+		    (ec->vlan_width || ec->opts->wide);
+	if (show_vlan) /* untagged: "-" under the title */
+		add_col("VLAN", ec->vlan_width, false);
 	switch (view) {
 	case VIEW_PROTOCOLS:
 		section_title(ec, "Protocols", view);
@@ -332,7 +341,7 @@ static void table_source(struct emit_ctx *ec, const struct source_row *r)
 {
 	const struct source_key *k = &r->s.k;
 	const struct source_counts *c = &r->s.c;
-	char ifb[16], a[INET6_ADDRSTRLEN], fl[24], p[24], b[16], pps[24], bps[24];
+	char ifb[16], vl[VLAN_STR_LEN], a[INET6_ADDRSTRLEN], fl[24], p[24], b[16], pps[24], bps[24];
 	const char *vals[MAX_COLS];
 	int n = 0;
 
@@ -340,6 +349,8 @@ static void table_source(struct emit_ctx *ec, const struct source_row *r)
 	u64_str(c->flows, fl);
 	u64_str(c->packets, p);
 	vals[n++] = ifname_cell(k->ifindex, ifb);
+	if (show_vlan)
+		vals[n++] = vlan_str(k->vlan_outer, k->vlan_inner, vl);
 	vals[n++] = addr_str(k->family, k->addr, a);
 	vals[n++] = fl;
 	vals[n++] = p;
@@ -364,7 +375,7 @@ static const char *time_cell(const struct emit_ctx *ec, __u64 jiffies, char *buf
 static void table_flow(struct emit_ctx *ec, const struct flow_row *r)
 {
 	const struct xdpflow_flow_key *k = &r->f.key;
-	char ifb[16], pb[8], src[64], dst[64], sp[8], dp[12];
+	char ifb[16], vl[VLAN_STR_LEN], pb[8], src[64], dst[64], sp[8], dp[12];
 	char p[24], b[16], ib[16], fl[12], t1[24], t2[24], pps[24], bps[24];
 	const char *vals[MAX_COLS];
 	__u16 dport = ntohs(k->dport);
@@ -381,6 +392,8 @@ static void table_flow(struct emit_ctx *ec, const struct flow_row *r)
 	}
 	u64_str(r->f.c.packets, p);
 	vals[n++] = ifname_cell(k->ifindex, ifb);
+	if (show_vlan)
+		vals[n++] = vlan_str(k->vlan_outer, k->vlan_inner, vl);
 	vals[n++] = proto_cell(k->proto, pb);
 	if (flows.wide) {
 		vals[n++] = addr_str(k->family, k->src, src);

@@ -4,7 +4,9 @@
 #include <time.h>
 #include "view/rates.h"
 
-#define RATE_ID_MAX 44
+/* The longest row identity: a flow key (a source key is shorter). */
+#define RATE_ID_MAX sizeof(struct xdpflow_flow_key)
+_Static_assert(sizeof(struct source_key) <= RATE_ID_MAX, "a source's identity fits a rate key");
 
 struct rate_key {
 	__u8 tag; /* enum reader_view */

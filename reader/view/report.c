@@ -276,6 +276,7 @@ struct walk {
 	bool flow_rates;
 	bool write_failed; /* stop printing, keep feeding the sink */
 	__u64 flows_read; /* flows of the selected interfaces */
+	int vlan_width; /* of them: 0 none tagged, else the widest VLAN cell */
 };
 
 static int on_flow(const struct flow_record *f, void *ctx)
@@ -288,6 +289,10 @@ static int on_flow(const struct flow_record *f, void *ctx)
 	if (!iface_filter_match(&r->filter, f->key.ifindex))
 		return 0;
 	w->flows_read++;
+	if (f->key.vlan_inner)
+		w->vlan_width = VLAN_CELL_QINQ;
+	else if (f->key.vlan_outer && !w->vlan_width)
+		w->vlan_width = VLAN_CELL_ONE;
 	if (w->sink) {
 		r->sink_err = r->sink(f, w->clk, r->ec.read_wall_ns, r->sink_ctx);
 		/* Any value stops the walk; sink_err tells it from a read error. */
@@ -366,6 +371,7 @@ struct collected {
 	bool sink_done; /* the sink had the flows in the first walk */
 	struct walk_counts wc; /* of the first walk */
 	__u64 flows_read;
+	int vlan_width; /* struct walk's, of the first walk */
 	struct source_set sources;
 	struct topn flows;
 };
@@ -398,7 +404,7 @@ static int collect(struct report *r, const struct snapshot_tables *t, struct sna
 	c->stream = c->want_flows && !o->top && o->sort == SORT_NONE;
 	/*
 	 * A table's columns are laid out before its first row, so a table of
-	 * flows needs to know beforehand whether any flow is IPv6.
+	 * flows needs to know beforehand whether any flow is IPv6 or tagged.
 	 */
 	first_walk = !c->stream || o->views[VIEW_TOTALS] || o->views[VIEW_PROTOCOLS] ||
 		     c->want_sources || o->format == FORMAT_TABLE || r->filter_must_exist;
@@ -418,6 +424,7 @@ static int collect(struct report *r, const struct snapshot_tables *t, struct sna
 		err = 0; /* the sink stopped: report_run reports sink_err */
 	c->sink_done = w.sink;
 	c->flows_read = w.flows_read;
+	c->vlan_width = w.vlan_width;
 	return err;
 }
 
@@ -469,6 +476,7 @@ static int print_views(struct report *r, const struct snapshot_tables *t, struct
 	if (s->walked)
 		fill_figures(col, &tv);
 	layout_hints(r, s);
+	r->ec.vlan_width = col->vlan_width;
 	r->ec.totals = &tv;
 	r->ec.clock = &s->clock;
 	r->em->begin(&r->ec);

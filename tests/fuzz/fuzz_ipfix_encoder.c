@@ -32,11 +32,18 @@ struct ie {
 	uint16_t id, len;
 };
 
+/* ipfix.h: IPv4, IPv6, ICMP, ICMPv6; the same + 4 for QinQ (two VLAN tags). */
 static int doc_kind(const struct ipfix_flow *f)
 {
-	if (f->family == 6)
-		return f->proto == 58 ? 3 : 1;
-	return f->proto == 1 ? 2 : 0;
+	int k = f->family == 6 ? (f->proto == 58 ? 3 : 1) : (f->proto == 1 ? 2 : 0);
+
+	return f->inner_vlan ? k + 4 : k;
+}
+
+/* Template ids: the plain kinds from base, the QinQ ones 8 above (ipfix.h). */
+static uint16_t doc_id(uint16_t base, int kind)
+{
+	return (uint16_t)(base + (kind & 3) + (kind >= 4 ? 8 : 0));
 }
 
 /* ---- The decoder ---- */
@@ -95,10 +102,9 @@ static void decode_templates(struct decoder *d, const uint8_t *p, uint32_t len)
 		id = rd16(p + off);
 		count = rd16(p + off + 2);
 		off += 4;
-		fz_assert(id >= base && id < base + 4, "template id %u in %s mode", id,
+		fz_assert(seen < 8 && id == doc_id(base, seen), "template id %u in %s mode", id,
 			  d->delta ? "delta" : "total");
-		k = id - base;
-		fz_assert(k == seen++, "template %u out of order", id);
+		k = seen++;
 		fz_assert(count == ipfix_templates[k].count, "template %u has %u fields, not %d", id,
 			  count, ipfix_templates[k].count);
 		fz_assert(len - off >= 4u * count, "template %u cut", id);
@@ -118,7 +124,7 @@ static void decode_templates(struct decoder *d, const uint8_t *p, uint32_t len)
 			t->reclen += t->f[i].len;
 		}
 	}
-	fz_assert(seen == 4, "template set with %d templates", seen);
+	fz_assert(seen == 8, "template set with %d templates", seen);
 }
 
 /* One field of a record against the flow. */
@@ -155,6 +161,17 @@ static void check_field(const struct ipfix_flow *f, const struct ie *ie, const u
 		break;
 	case 10:
 		want = f->ingress_ifindex;
+		break;
+	case 58: /* vlanId: the outer tag, in every record */
+		want = f->vlan;
+		break;
+	case 243: /* dot1qVlanId: QinQ records only, the outer tag again */
+		fz_assert(f->inner_vlan, "flow %zu: dot1qVlanId without two tags", index);
+		want = f->vlan;
+		break;
+	case 245:
+		fz_assert(f->inner_vlan, "flow %zu: dot1qCustomerVlanId without two tags", index);
+		want = f->inner_vlan;
 		break;
 	case 2:
 	case 86:
@@ -200,8 +217,8 @@ static uint32_t decode_data(struct decoder *d, uint16_t id, const uint8_t *p, ui
 
 		fz_assert(d->next < d->nflows, "%s", "more records than flows");
 		f = &d->flows[d->next];
-		want_id = (d->delta ? IPFIX_TEMPLATE_ID_DELTA : IPFIX_TEMPLATE_ID_TOTAL) +
-			  doc_kind(f);
+		want_id = doc_id(d->delta ? IPFIX_TEMPLATE_ID_DELTA : IPFIX_TEMPLATE_ID_TOTAL,
+				 doc_kind(f));
 		fz_assert(id == want_id, "flow %zu in set %u, documented %u", d->next, id, want_id);
 		for (i = 0; i < t->n; i++) {
 			check_field(f, &t->f[i], p, d->delta, d->next);
@@ -271,6 +288,9 @@ static size_t read_flows(struct fz_in *in, struct ipfix_flow *flows, uint8_t *ct
 		f->proto = (sel & 0x18) ? protos[(sel >> 3) % sizeof(protos)] : fz_u8(in);
 		f->tcp_flags = fz_u8(in);
 		f->ingress_ifindex = fz_u32(in);
+		/* Untagged, one tag or QinQ (VLAN IDs are 12 bits). */
+		f->vlan = (sel & 0x20) ? fz_u16(in) & 0xfff : 0;
+		f->inner_vlan = (sel & 0x40) ? fz_u16(in) & 0xfff : 0;
 		f->packets = fz_u64_edgy(in);
 		f->ip_bytes = fz_u64_edgy(in);
 		f->l2_bytes = fz_u64_edgy(in);

@@ -22,6 +22,7 @@ static const char usage[] =
 	"Export flows as IPFIX to COLLECTOR (HOST, HOST:PORT, [IPV6]:PORT).\n"
 	"  --flows FILE          one flow a line ('-': stdin), '#' starts a comment:\n"
 	"                        SRC DST SPORT DPORT PROTO TCPFLAGS IFINDEX PACKETS IPBYTES L2BYTES START_MS END_MS\n"
+	"                        [VLAN INNER_VLAN]\n"
 	"                        (ICMP: DPORT = type*256+code)\n"
 	"  --generate N          N deterministic synthetic flows (IPv4, IPv6, ICMP, ICMPv6 mixed)\n"
 	"  --seed S              seed for --generate (default 1)\n"
@@ -66,18 +67,21 @@ static int parse_addr(const char *s, struct ipfix_flow *f)
 static int parse_line(char *line, struct ipfix_flow *f)
 {
 	char src[64], dst[64];
-	unsigned long long sport, dport, proto, flags, ifindex;
+	unsigned long long sport, dport, proto, flags, ifindex, vlan = 0, inner = 0;
 	int fam, n;
 
 	memset(f, 0, sizeof(*f));
-	n = sscanf(line, "%63s %63s %llu %llu %llu %lli %llu %llu %llu %llu %llu %llu", src, dst,
-		   &sport, &dport, &proto, (long long *)&flags, &ifindex,
+	/* The VLAN IDs (outer, inner) are optional: untagged without them. */
+	n = sscanf(line, "%63s %63s %llu %llu %llu %lli %llu %llu %llu %llu %llu %llu %llu %llu", src,
+		   dst, &sport, &dport, &proto, (long long *)&flags, &ifindex,
 		   (unsigned long long *)&f->packets, (unsigned long long *)&f->ip_bytes,
 		   (unsigned long long *)&f->l2_bytes, (unsigned long long *)&f->start_ms,
-		   (unsigned long long *)&f->end_ms);
-	if (n != 12 || sport > 65535 || dport > 65535 || proto > 255 || flags > 255 ||
-	    ifindex > UINT32_MAX)
+		   (unsigned long long *)&f->end_ms, &vlan, &inner);
+	if ((n != 12 && n != 14) || sport > 65535 || dport > 65535 || proto > 255 ||
+	    flags > 255 || ifindex > UINT32_MAX || vlan > 4095 || inner > 4095)
 		return -EINVAL;
+	f->vlan = vlan;
+	f->inner_vlan = inner;
 	if (parse_addr(dst, f))
 		return -EINVAL;
 	memcpy(f->dst, f->src, sizeof(f->dst));

@@ -63,11 +63,14 @@ static const struct {
 	{ 27, 16, "sourceIPv6Address" },
 	{ 28, 16, "destinationIPv6Address" },
 	{ 32, 2, "icmpTypeCodeIPv4" },
+	{ 58, 2, "vlanId" },
 	{ 85, 8, "octetTotalCount" },
 	{ 86, 8, "packetTotalCount" },
 	{ 139, 2, "icmpTypeCodeIPv6" },
 	{ 152, 8, "flowStartMilliseconds" },
 	{ 153, 8, "flowEndMilliseconds" },
+	{ 243, 2, "dot1qVlanId" },
+	{ 245, 2, "dot1qCustomerVlanId" },
 	{ 352, 8, "layer2OctetDeltaCount" },
 	{ 353, 8, "layer2OctetTotalCount" },
 };
@@ -316,17 +319,25 @@ static uint16_t counter_ie(int which, bool delta)
 	return delta ? delta_ie[which] : total_ie[which];
 }
 
+/*
+ * Template ids (ipfix.h): kinds 0-3 (IPv4, IPv6, ICMP, ICMPv6) are 256-259
+ * in delta mode and 260-263 in total mode, as before VLANs; their QinQ
+ * variants (kinds 4-7) 8 above, 264-267 and 268-271.
+ */
+static uint16_t tmpl_id(int kind, bool delta)
+{
+	return (uint16_t)((delta ? 256 : 260) + (kind & 3) + (kind >= 4 ? 8 : 0));
+}
+
 /* The templates on the wire are the encoder's table, in the mode's elements. */
 static const char *check_templates(struct decoder *d, bool delta)
 {
-	uint16_t base = delta ? 256 : 260;
-
 	for (int k = 0; k < IPFIX_TMPL_KINDS; k++) {
 		const struct ipfix_template *want = &ipfix_templates[k];
-		struct dec_template *t = find_template(d, base + k);
+		struct dec_template *t = find_template(d, tmpl_id(k, delta));
 
 		if (!t)
-			return fmt("template %u missing", base + k);
+			return fmt("template %u missing", tmpl_id(k, delta));
 		if (t->count != want->count)
 			return fmt("template %u has %u fields, want %d", t->id, t->count,
 				   want->count);
@@ -346,15 +357,21 @@ static bool is_icmp(const struct ipfix_flow *f)
 	return (f->family == 4 && f->proto == 1) || (f->family == 6 && f->proto == 58);
 }
 
+/* Kind: IPv4, IPv6, ICMP, ICMPv6; + 4 with two VLAN tags (QinQ). */
+static int want_kind(const struct ipfix_flow *f)
+{
+	return (f->family == 6) + 2 * is_icmp(f) + (f->inner_vlan ? 4 : 0);
+}
+
 static uint16_t want_template_id(const struct ipfix_flow *f, bool delta)
 {
-	return (delta ? 256 : 260) + (f->family == 6) + 2 * is_icmp(f);
+	return tmpl_id(want_kind(f), delta);
 }
 
 /* Record length: the IANA lengths of the elements of the flow's template. */
 static uint32_t want_record_len(const struct ipfix_flow *f)
 {
-	const struct ipfix_template *t = &ipfix_templates[want_template_id(f, true) - 256];
+	const struct ipfix_template *t = &ipfix_templates[want_kind(f)];
 	uint32_t len = 0;
 
 	for (int i = 0; i < t->count; i++)
@@ -402,6 +419,15 @@ static const char *check_flow(const struct ipfix_flow *f, const struct got_flow 
 	if (!g->has[10] || g->val[10] != f->ingress_ifindex)
 		return fmt("ingressInterface %llu, want %u", (unsigned long long)g->val[10],
 			   f->ingress_ifindex);
+	/* vlanId always (0: untagged); QinQ adds the outer and the customer tag. */
+	if (!g->has[58] || g->val[58] != f->vlan)
+		return fmt("vlanId %llu, want %u", (unsigned long long)g->val[58], f->vlan);
+	if (f->inner_vlan ? !g->has[243] || g->val[243] != f->vlan || !g->has[245] ||
+				    g->val[245] != f->inner_vlan :
+			    g->has[243] || g->has[245])
+		return fmt("dot1qVlanId %llu / dot1qCustomerVlanId %llu, want %u/%u",
+			   (unsigned long long)g->val[243], (unsigned long long)g->val[245],
+			   f->inner_vlan ? f->vlan : 0, f->inner_vlan);
 	if (!g->has[counter_ie(0, delta)] || g->val[counter_ie(0, delta)] != f->packets)
 		return fmt("packets (IE %u) %llu, want %llu", counter_ie(0, delta),
 			   (unsigned long long)g->val[counter_ie(0, delta)],
@@ -481,6 +507,9 @@ static size_t sample_flows(struct ipfix_flow *v, size_t n)
 			break;
 		}
 		f->ingress_ifindex = i % 3 == 0 ? 0xffffffffu : 1 + i;
+		/* Untagged, one tag (up to 4095), or QinQ. */
+		f->vlan = i % 4 ? (uint16_t)(i % 4096) : 0;
+		f->inner_vlan = i % 4 == 3 ? (uint16_t)(4095 - i % 4096) : 0;
 		f->packets = i % 7 == 0 ? UINT64_MAX : 1 + i;
 		f->ip_bytes = i % 7 == 0 ? UINT64_MAX - 1 : 60 * (1 + i);
 		f->l2_bytes = i % 7 == 0 ? 0x0102030405060708ull : 74 * (1 + i);
@@ -586,15 +615,16 @@ static void test_roundtrip(const char *name, size_t n, uint32_t mtu, bool delta,
 static void test_golden_bytes(void)
 {
 	static const uint8_t want[] = {
-		0x00, 0x0a, 0x00, 0x4f, /* version 10, length 16 + 4 + 59 = 79 */
+		0x00, 0x0a, 0x00, 0x51, /* version 10, length 16 + 4 + 61 = 81 */
 		0x65, 0x53, 0xf1, 0x00, /* export time 1700000000 */
 		0x00, 0x00, 0x00, 0x07, /* sequence 7 */
 		0x00, 0x00, 0x00, 0x2a, /* ODID 42 */
-		0x01, 0x00, 0x00, 0x3f, /* set 256, length 4 + 59 = 63 */
+		0x01, 0x00, 0x00, 0x41, /* set 256, length 4 + 61 = 65 */
 		192,  0,    2,	  1,	198,  51,   100,  2, /* addresses */
 		0x30, 0x39, 0x00, 0x50, /* ports 12345 -> 80 */
 		0x06, 0x00, 0x12, /* TCP, flags SYN|ACK in 2 octets */
 		0x00, 0x00, 0x00, 0x05, /* ingress 5 */
+		0x01, 0x2c, /* vlanId 300 */
 		0,    0,    0,	  0,	0,    0,    0,	  3, /* packets */
 		0,    0,    0,	  0,	0,    0,    0,	  180, /* octets */
 		0,    0,    0,	  0,	0,    0,    0,	  222, /* layer-2 octets */
@@ -609,6 +639,7 @@ static void test_golden_bytes(void)
 	make_v4(&f, "192.0.2.1", "198.51.100.2", 12345, 80, 6);
 	f.tcp_flags = 0x12;
 	f.ingress_ifindex = 5;
+	f.vlan = 300;
 	f.packets = 3;
 	f.ip_bytes = 180;
 	f.l2_bytes = 222;
@@ -837,15 +868,16 @@ static void test_first_sequence(void)
 	static uint8_t buf[65536];
 	char collector[64], msg[256];
 	const char *why = NULL;
-	uint32_t want = 0xfffffff0u, rec_len[4];
+	uint32_t want = 0xfffffff0u, rec_len[8];
 	uint16_t port;
 	int fd, msgs = 0;
 	ssize_t n;
 
 	sample_flows(flows, 100);
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 8; k++) {
 		struct ipfix_flow f = { .family = k & 1 ? 6 : 4,
-					.proto = k < 2 ? 6 : (k & 1 ? 58 : 1) };
+					.proto = (k & 3) < 2 ? 6 : (k & 1 ? 58 : 1),
+					.vlan = k >= 4, .inner_vlan = k >= 4 };
 
 		rec_len[k] = want_record_len(&f);
 	}
@@ -873,6 +905,8 @@ static void test_first_sequence(void)
 				break;
 			if (id >= 260 && id < 264)
 				want += (slen - 4) / rec_len[id - 260];
+			else if (id >= 268 && id < 272)
+				want += (slen - 4) / rec_len[id - 268 + 4];
 			off += slen;
 		}
 		msgs++;
@@ -944,7 +978,7 @@ static void test_open_errors(void)
 	opts.mtu = IPFIX_MIN_MTU - 1;
 	if (!why) {
 		err = ipfix_exporter_open(&exp, "127.0.0.1", &opts, msg, sizeof(msg));
-		if (err != -EINVAL || !strstr(msg, "511"))
+		if (err != -EINVAL || !strstr(msg, "575"))
 			why = fmt("mtu %u: %d \"%s\"", opts.mtu, err, msg);
 	}
 	opts.mtu = IPFIX_MAX_MTU + 1;
@@ -1053,7 +1087,7 @@ int main(int argc, char **argv)
 	test_roundtrip("ipfix roundtrip delta mode, one message", 6, IPFIX_DEFAULT_MTU, true, 1);
 	test_roundtrip("ipfix roundtrip 5000 flows spanning messages, mtu 1400", 5000,
 		       IPFIX_DEFAULT_MTU, true, 200);
-	test_roundtrip("ipfix roundtrip 5000 flows, smallest mtu 512", 5000, IPFIX_MIN_MTU, false,
+	test_roundtrip("ipfix roundtrip 5000 flows, smallest mtu 576", 5000, IPFIX_MIN_MTU, false,
 		       600);
 	test_roundtrip("ipfix roundtrip 5000 flows, odd mtu 577", 5000, 577, true, 500);
 	test_roundtrip("ipfix roundtrip 5000 flows, jumbo mtu 9000", 5000, 9000, false, 30);

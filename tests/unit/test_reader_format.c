@@ -173,7 +173,7 @@ static void emit_ctx_init(struct emit_ctx *ec, FILE *f, const struct reader_opts
 static void test_rows(void)
 {
 	struct reader_opts o = { .pin_path = "/sys/fs/bpf/xdpflow" };
-	struct flow_row r = icmp_flow();
+	struct flow_row r = icmp_flow(), u = icmp_flow();
 	struct protocol_row p = { .ifindex = 0x7ffffff0, .family = 6, .proto = 58,
 				  .c = { 4, 400 } };
 	struct flow_clock clk;
@@ -182,10 +182,14 @@ static void test_rows(void)
 	char *s;
 
 	test_clock(&clk);
+	/* QinQ: outer tag 300, inner 10, in network order as the flow key holds them. */
+	r.f.key.vlan_outer = htons(300);
+	r.f.key.vlan_inner = htons(10);
 	tl_begin(&c, "format_json_icmp_flow");
 	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), ec.first_row = true, emit_json.flow(&ec, &r)));
 	tl_expect(&c,
-		  !strcmp(s, "\n{\"ifindex\":1,\"ifname\":\"lo\",\"family\":4,\"src\":\"10.0.0.1\","
+		  !strcmp(s, "\n{\"ifindex\":1,\"ifname\":\"lo\",\"vlan\":300,\"inner_vlan\":10,"
+			     "\"family\":4,\"src\":\"10.0.0.1\","
 			     "\"dst\":\"10.0.0.2\",\"proto\":1,\"sport\":0,\"dport\":2048,"
 			     "\"icmp_type\":8,\"icmp_code\":0,\"packets\":3,\"bytes\":294,"
 			     "\"ip_bytes\":252,\"tcp_flags\":0,"
@@ -199,9 +203,9 @@ static void test_rows(void)
 	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), emit_csv.list_begin(&ec, VIEW_FLOWS),
 		    emit_csv.flow(&ec, &r)));
 	tl_expect(&c,
-		  !strcmp(s, "view,ifindex,ifname,family,src,dst,proto,sport,dport,packets,bytes,"
-			     "ip_bytes,tcp_flags,first_seen,last_seen\n"
-			     "flows,1,lo,4,10.0.0.1,10.0.0.2,1,0,2048,3,294,252,0,"
+		  !strcmp(s, "view,ifindex,ifname,vlan,inner_vlan,family,src,dst,proto,sport,dport,"
+			     "packets,bytes,ip_bytes,tcp_flags,first_seen,last_seen\n"
+			     "flows,1,lo,300,10,4,10.0.0.1,10.0.0.2,1,0,2048,3,294,252,0,"
 			     "2026-11-26T16:39:00.116Z,2026-11-26T16:39:00.120Z\n"),
 		  "got %s", s);
 	free(s);
@@ -225,11 +229,11 @@ static void test_rows(void)
 	o.format = FORMAT_TABLE;
 	o.utc = true; /* read on the flow's day: its times of day, in UTC */
 	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk),
-		    ec.read_wall_ns = flow_clock_wall_ns(&clk, r.f.c.last_seen),
+		    ec.read_wall_ns = flow_clock_wall_ns(&clk, u.f.c.last_seen),
 		    emit_table.list_begin(&ec, VIEW_FLOWS),
-		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
+		    emit_table.flow(&ec, &u), emit_table.list_end(&ec, VIEW_FLOWS)));
 	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO      SOURCE                 DESTINATION    ")
-			      == s, "title and header, 21 columns an IPv4 end: %s", s);
+			      == s, "title and header, 21 columns an IPv4 end, no VLAN column: %s", s);
 	tl_expect(&c, !strstr(s, "FIRST") && !strstr(s, "IP BYTES") && !strstr(s, "PORT"),
 		  "no first seen, IP bytes or port columns: %s", s);
 	tl_expect(&c, strstr(s, "\nlo         icmp       10.0.0.1               10.0.0.2:8/0     ") != NULL,
@@ -240,20 +244,46 @@ static void test_rows(void)
 	free(s);
 	tl_end(&c, NULL);
 
-	tl_begin(&c, "format_table_flow_row_wide");
-	o.wide = true;
-	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk),
+	/* A read with a QinQ flow: the VLAN column, as wide as "4095.4095", also in 120 columns. */
+	tl_begin(&c, "format_table_flow_row_narrow_vlan");
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), ec.vlan_width = VLAN_CELL_QINQ,
 		    ec.read_wall_ns = flow_clock_wall_ns(&clk, r.f.c.last_seen),
 		    emit_table.list_begin(&ec, VIEW_FLOWS),
 		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
-	tl_expect(&c, strstr(s, "Flows\nINTERFACE  PROTO ") == s && strstr(s, "  IP BYTES  FLAGS "),
+	tl_expect(&c, strstr(s, "Flows\nINTERFACE       VLAN  PROTO      SOURCE                 "
+				"DESTINATION    ") == s, "title and header: %s", s);
+	tl_expect(&c, strstr(s, "\nlo            300.10  icmp       10.0.0.1               "
+				"10.0.0.2:8/0     ") != NULL, "outer.inner in the VLAN column: %s", s);
+	free(s);
+	tl_end(&c, NULL);
+
+	tl_begin(&c, "format_table_flow_row_wide");
+	o.wide = true;
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk), ec.vlan_width = VLAN_CELL_QINQ,
+		    ec.read_wall_ns = flow_clock_wall_ns(&clk, r.f.c.last_seen),
+		    emit_table.list_begin(&ec, VIEW_FLOWS),
+		    emit_table.flow(&ec, &r), emit_table.list_end(&ec, VIEW_FLOWS)));
+	tl_expect(&c, strstr(s, "Flows\nINTERFACE       VLAN  PROTO ") == s &&
+			      strstr(s, "  IP BYTES  FLAGS "),
 		  "title and header: %s", s);
-	tl_expect(&c, strstr(s, "lo         icmp       10.0.0.1             -  10.0.0.2") != NULL,
+	tl_expect(&c, strstr(s, "lo            300.10  icmp       10.0.0.1             -  10.0.0.2") != NULL,
 		  "row start: %s", s);
 	tl_expect(&c, strstr(s, "  8/0  ") && strstr(s, "   3  ") && strstr(s, "294 B") &&
 			      strstr(s, "252 B") && strstr(s, "  16:39:00.116  ") &&
 			      strstr(s, "  16:39:00.120\n"),
 		  "type/code, packets, bytes, IP bytes, times: %s", s);
+	free(s);
+	tl_end(&c, NULL);
+
+	/* --wide always has the VLAN column: '-' for an untagged flow. */
+	tl_begin(&c, "format_table_flow_row_wide_untagged");
+	CAPTURE(s, (emit_ctx_init(&ec, f, &o, &clk),
+		    ec.read_wall_ns = flow_clock_wall_ns(&clk, u.f.c.last_seen),
+		    emit_table.list_begin(&ec, VIEW_FLOWS),
+		    emit_table.flow(&ec, &u), emit_table.list_end(&ec, VIEW_FLOWS)));
+	tl_expect(&c, strstr(s, "Flows\nINTERFACE  VLAN  PROTO ") == s, "title and header: %s", s);
+	tl_expect(&c, strstr(s, "\nlo            -  icmp       10.0.0.1             -  10.0.0.2") != NULL,
+		  "row start: %s", s);
 	free(s);
 	tl_end(&c, NULL);
 }
