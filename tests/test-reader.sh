@@ -797,14 +797,19 @@ def cmd_check_watch(args):
         moved = sum(d["totals"]["packets_per_s"] * d["interval_s"] for d in docs[1:])
         c.ok("rates x intervals = %.2f packets, fed %d" % (moved, fed), abs(moved - fed) < 1)
         c.eq("growth", docs[-1]["totals"]["packets"] - docs[0]["totals"]["packets"], fed)
-        # Every interval at least --watch's second (a read never comes early) and the one
-        # the rates were divided by: the time between the two reads (a busy machine may
-        # make it longer, the rates stay right); and the reader aims at 1 s: some interval
-        # under 1.5 s.
-        for a, d in zip(docs, docs[1:]):
+        # The reads keep a cadence of --watch's second from the first: read k never comes
+        # before k seconds after it (a late read does not delay the next one, so the
+        # interval after a late read is shorter than a second), and every interval is the
+        # one the rates were divided by: the time between the two reads (a busy machine
+        # may stretch or shrink it, the rates stay right); the reader aims at 1 s: some
+        # interval under 1.5 s.
+        t0 = parse_time(docs[0]["time"])
+        for k, (a, d) in enumerate(zip(docs, docs[1:]), 1):
             between = parse_time(d["time"]) - parse_time(a["time"])
             c.ok("interval %.3f s, the reads %.3f s apart" % (d["interval_s"], between),
-                 d["interval_s"] > 0.9 and abs(d["interval_s"] - between) < 0.05)
+                 abs(d["interval_s"] - between) < 0.05)
+            c.ok("read %d came %.3f s after the first, before its second" % (k, parse_time(d["time"]) - t0),
+                 parse_time(d["time"]) - t0 > k - 0.1)
         c.ok("intervals %s, none under 1.5 s" % [d["interval_s"] for d in docs[1:]],
              any(d["interval_s"] < 1.5 for d in docs[1:]))
     c.done()
