@@ -222,3 +222,26 @@ int64_t clock_now_ns(clockid_t clock)
 	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
+
+void clock_pair_ns(int64_t *mono, int64_t *real)
+{
+	int64_t m0, r, m1, best = INT64_MAX;
+	int i;
+
+	/*
+	 * CLOCK_REALTIME read between two CLOCK_MONOTONIC readings is paired
+	 * with their midpoint: off by at most half the gap between them.  Of a
+	 * few tries the narrowest gap wins, so a preemption (or, in a VM, a slow
+	 * clock read) in one of them does not move every flow time of a read.
+	 */
+	for (i = 0; i < 5; i++) {
+		m0 = clock_now_ns(CLOCK_MONOTONIC);
+		r = clock_now_ns(CLOCK_REALTIME);
+		m1 = clock_now_ns(CLOCK_MONOTONIC);
+		if (m1 - m0 < best) {
+			best = m1 - m0;
+			*mono = m0 + (m1 - m0) / 2;
+			*real = r;
+		}
+	}
+}

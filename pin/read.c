@@ -597,9 +597,7 @@ int snapshot_read_clock(int clock_fd, int ncpus, struct flow_clock *clk)
 		err = -errno;
 		goto out;
 	}
-	/* Back to back, so the difference between the two clocks is exact enough. */
-	mono = clock_now_ns(CLOCK_MONOTONIC);
-	real = clock_now_ns(CLOCK_REALTIME);
+	clock_pair_ns(&mono, &real);
 	err = flow_clock_from_anchors(a, ncpus, kernel_config_hz(), mono, real, clk);
 out:
 	free(a);

@@ -352,6 +352,9 @@ unsigned int kernel_config_hz(void);
 /* A clock's time now in nanoseconds (CLOCK_MONOTONIC, CLOCK_REALTIME). */
 int64_t clock_now_ns(clockid_t clock);
 
+/* CLOCK_MONOTONIC and CLOCK_REALTIME read together (the tightest of a few tries). */
+void clock_pair_ns(int64_t *mono, int64_t *real);
+
 /* The wall-clock time (ns since the epoch) of a flow time: never decreasing in jiffies. */
 int64_t flow_clock_wall_ns(const struct flow_clock *clk, uint64_t jiffies);
 
