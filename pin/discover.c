@@ -61,13 +61,10 @@ static int add_found(struct pin_folders *f, __u32 map_id, const char *dir)
 {
 	struct pin_found *v;
 
-	if (f->n == f->cap) {
-		v = realloc(f->v, (f->cap ? 2 * f->cap : 16) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		f->v = v;
-		f->cap = f->cap ? 2 * f->cap : 16;
-	}
+	v = array_room(f->v, f->n, &f->cap, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	f->v = v;
 	f->v[f->n].dir = strdup(dir);
 	if (!f->v[f->n].dir)
 		return -ENOMEM;

@@ -21,6 +21,14 @@ struct map_shape {
 
 extern const struct map_shape pin_shapes[PIN_MAP_COUNT];
 
+/*
+ * Room for one more element in the array v of *cap elements of size
+ * bytes, n of them used: v itself while there is room, else v grown by
+ * doubling (first elements to start) and *cap updated.  NULL when out of
+ * memory, with v and *cap unchanged.
+ */
+void *array_room(void *v, size_t n, size_t *cap, size_t size, size_t first);
+
 /* Is path on a bpf filesystem? */
 bool is_bpffs(const char *path);
 

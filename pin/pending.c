@@ -94,16 +94,13 @@ int pending_list(const char *dir, __u64 **ids, size_t *n)
 		id = strtoull(de->d_name, &end, 10);
 		if (errno || *end)
 			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 4;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
+		nv = array_room(v, *n, &cap, sizeof(*v), 4);
+		if (!nv) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
 		}
+		v = nv;
 		v[(*n)++] = id;
 	}
 	closedir(d);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
-#include "xdpflow.h"
+#include "internal.h"
 
 /* Flow-table entries per batch lookup: about 750 KiB of keys and values. */
 #define FLOW_BATCH 8192
@@ -44,15 +44,10 @@ struct iface_counts *iface_set_get(struct iface_set *s, __u32 ifindex)
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].ifindex == ifindex)
 			return &s->v[i];
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-
-		v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	v = array_room(s->v, s->n, &s->cap, sizeof(*v), 8);
+	if (!v)
+		return NULL;
+	s->v = v;
 	v = &s->v[s->n++];
 	memset(v, 0, sizeof(*v));
 	v->ifindex = ifindex;
@@ -296,15 +291,10 @@ static int cache_add(struct flow_cache *fc, const struct xdpflow_flowcache_entry
 	struct cache_entry *ce;
 	bool created;
 
-	if (fc->n == fc->cap) {
-		size_t cap = fc->cap ? fc->cap * 2 : 1024;
-
-		ce = realloc(fc->e, cap * sizeof(*ce));
-		if (!ce)
-			return -ENOMEM;
-		fc->e = ce;
-		fc->cap = cap;
-	}
+	ce = array_room(fc->e, fc->n, &fc->cap, sizeof(*ce), 1024);
+	if (!ce)
+		return -ENOMEM;
+	fc->e = ce;
 	cf = keyhash_put(&fc->h, &e->key, &created);
 	if (!cf)
 		return -ENOMEM;
@@ -341,15 +331,10 @@ static int note_torn(struct cache_read *cr, __u32 set, int cpu, int way)
 	__u32 gen0 = cr->fc->prev[gen_index(cpu, set, way)];
 	struct torn_entry *t;
 
-	if (cr->ntorn == cr->torn_cap) {
-		size_t cap = cr->torn_cap ? cr->torn_cap * 2 : 64;
-
-		t = realloc(cr->torn, cap * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		cr->torn = t;
-		cr->torn_cap = cap;
-	}
+	t = array_room(cr->torn, cr->ntorn, &cr->torn_cap, sizeof(*t), 64);
+	if (!t)
+		return -ENOMEM;
+	cr->torn = t;
 	cr->torn[cr->ntorn++] = (struct torn_entry){ set, (__u16)cpu, (__u16)way, gen0 };
 	return 0;
 }
