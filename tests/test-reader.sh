@@ -1353,23 +1353,31 @@ wait_reads() {
 	return 1
 }
 
+# watch_feed OUT PATTERN PIN FRAMES READER-ARGS...: a --watch reader (READER-ARGS) on PIN
+# printing to OUT (stderr to $T/err), FRAMES fed after its first read, Ctrl-C (SIGINT) after
+# two reads more; returns the reader's exit status.
+watch_feed() {
+	local out=$1 pattern=$2 pin=$3 frames=$4 pid
+	shift 4
+	nsenter --net="/run/netns/$NS" "$READER" -p "$pin" "$@" >"$out" 2>"$T/err" &
+	pid=$!
+	wait_reads "$out" "$pattern" 1
+	feed --pin-path "$pin" --frames "$frames" >/dev/null
+	wait_reads "$out" "$pattern" $(($(reads "$out" "$pattern") + 2))
+	kill -INT "$pid"
+	wait "$pid"
+}
+
 test_watch() {
-	local P4 rc pid
+	local P4 rc
 	xf_pin_dir P4 watch
 	truth gen-full "$IFX" "$CPU_A" 1 "$T/w0.frames" "$T/w0.json"
 	truth gen-full "$IFX" "$CPU_A" 100 "$T/w1.frames" "$T/w1.json"
 	feed_frames "watch: feed" "$P4" "$T/w0.frames" || return
 	# The 100 frames go in after the first read, and Ctrl-C comes after two reads more: the
 	# test waits on the reads themselves (their "time" lines), not on the clock, so a busy
-	# machine only makes it slower. (nsenter execs the reader: $! is the reader itself.)
-	nsenter --net="/run/netns/$NS" "$READER" -p "$P4" --watch 1 --format json totals \
-		>"$T/watch.out" 2>"$T/err" &
-	pid=$!
-	wait_reads "$T/watch.out" '"time"' 1
-	feed --pin-path "$P4" --frames "$T/w1.frames" >/dev/null
-	wait_reads "$T/watch.out" '"time"' $(($(reads "$T/watch.out" '"time"') + 2))
-	kill -INT "$pid"
-	wait "$pid"
+	# machine only makes it slower.
+	watch_feed "$T/watch.out" '"time"' "$P4" "$T/w1.frames" --watch 1 --format json totals
 	rc=$?
 	[ $rc -eq 0 ] && [ ! -s "$T/err" ] && xf_pass "--watch: Ctrl-C (SIGINT) ends it with status 0" ||
 		xf_fail "--watch: Ctrl-C (SIGINT) ends it with status 0" "exit $rc: $(head -c 200 "$T/err")"
@@ -1381,32 +1389,19 @@ test_watch() {
 		xf_pass "--watch table: rate columns, no screen clearing when not a terminal" ||
 		xf_fail "--watch table: rate columns, no screen clearing when not a terminal" "exit $rc"
 	# The same frames again while a table is watched: its rates are bits and packets per second.
-	nsenter --net="/run/netns/$NS" "$READER" -p "$P4" --watch 1 --utc totals >"$T/watch.table" 2>"$T/err" &
-	pid=$!
-	wait_reads "$T/watch.table" '^xdpflow at' 1
-	feed --pin-path "$P4" --frames "$T/w1.frames" >/dev/null
-	wait_reads "$T/watch.table" '^xdpflow at' $(($(reads "$T/watch.table" '^xdpflow at') + 2))
-	kill -INT "$pid"
-	wait "$pid"
+	watch_feed "$T/watch.table" '^xdpflow at' "$P4" "$T/w1.frames" --watch 1 --utc totals
 	check "--watch table: BITS/S in bit/s, Kbit/s, Mbit/s (SI, as iftop and nload) and PKTS/S; x seconds between frames = what was fed" \
 		truth check-watch-table "$T/watch.table" "$T/w1.json"
 }
 
 # The busiest flow now leads with --sort rate, not the one with the most packets in all.
 test_watch_sort_rate() {
-	local P8 rc led pid
+	local P8 rc led
 	xf_pin_dir P8 rate
 	truth gen-one "$IFX" "$CPU_A" 7001 500 "$T/r0.frames" "$T/r0.json"
 	truth gen-one "$IFX" "$CPU_A" 7002 100 "$T/r1.frames" "$T/r1.json"
 	feed_frames "sort rate: feed" "$P8" "$T/r0.frames" || return
-	nsenter --net="/run/netns/$NS" "$READER" -p "$P8" --watch 1 --format json --sort rate --top 2 flows \
-		>"$T/rate.out" 2>"$T/err" &
-	pid=$!
-	wait_reads "$T/rate.out" '"time"' 1
-	feed --pin-path "$P8" --frames "$T/r1.frames" >/dev/null
-	wait_reads "$T/rate.out" '"time"' $(($(reads "$T/rate.out" '"time"') + 2))
-	kill -INT "$pid"
-	wait "$pid"
+	watch_feed "$T/rate.out" '"time"' "$P8" "$T/r1.frames" --watch 1 --format json --sort rate --top 2 flows
 	rc=$?
 	if [ $rc -ne 0 ] || [ -s "$T/err" ]; then
 		xf_fail "--watch --sort rate" "exit $rc: $(head -c 200 "$T/err")"
