@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
 	make gcc clang llvm pkg-config libxdp-dev libbpf-dev libelf-dev zlib1g-dev
 	xdp-tools bpftool iproute2 kmod netbase python3 tmux netsniff-ng
-	prometheus nfdump pmacct tshark qemu-system-x86 busybox-static cpio
+	prometheus nfdump pmacct postgresql tshark qemu-system-x86 busybox-static cpio
 	libclang-rt-14-dev man-db groff-base systemd libcap2-bin time scdoc
 	valgrind gnuplot-nox debhelper dpkg-dev lintian git strace
 	# the VM tier: kernel modules come xz- or zstd-compressed

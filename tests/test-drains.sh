@@ -261,19 +261,50 @@ test_collector_down() {
 
 # ---- One IPFIX exporter across runs, into nfcapd and nfacctd -------------------------------
 
-# start_nfacctd PORT OUT: pmacct's nfacctd on 127.0.0.1:PORT, the configuration of
-# docs/EXPORT.md's fleet section with its print plugin writing JSON lines to OUT; sets NFACCTD.
+# start_postgres: a PostgreSQL server of this run's own (Debian's postgresql), listening on a
+# Unix socket only (no TCP port to collide with), trusting local connections, holding the
+# table of docs/EXPORT.md's fleet section (its sql block, as a user would paste it); sets PGDIR.
+start_postgres() {
+	local bin
+	bin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
+	if [ ! -x "$bin/initdb" ]; then
+		echo "no PostgreSQL server under /usr/lib/postgresql (Debian package postgresql; tests/deps.sh installs it)"
+		return 1
+	fi
+	PGDIR=$(mktemp -d /tmp/xdpflow-pg.XXXXXX) && chown postgres "$PGDIR" || return 1
+	xf_on_exit "runuser -u postgres -- '$bin/pg_ctl' -D '$PGDIR/data' -m immediate stop; rm -rf '$PGDIR'"
+	runuser -u postgres -- "$bin/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1 &&
+		runuser -u postgres -- "$bin/pg_ctl" -D "$PGDIR/data" -w -l "$PGDIR/server.log" \
+			-o "-c listen_addresses='' -k $PGDIR -p 5432" start >/dev/null 2>&1 &&
+		psql -h "$PGDIR" -U postgres -qc "CREATE DATABASE pmacct" &&
+		sed -n '/^```sql$/,/^```$/{/^```/d;p}' "$XF_ROOT/docs/EXPORT.md" |
+		psql -h "$PGDIR" -U postgres -d pmacct -q -v ON_ERROR_STOP=1 -f - ||
+		{ tail -n 2 "$PGDIR/initdb.log" "$PGDIR/server.log" 2>/dev/null; return 1; }
+}
+
+# start_nfacctd PORT OUT: pmacct's nfacctd on 127.0.0.1:PORT with the two configurations of
+# docs/EXPORT.md's fleet section: its print plugin writing JSON lines to OUT and its pgsql
+# plugin storing into the server of start_postgres (PGDIR); sets NFACCTD.
 start_nfacctd() {
 	cat >"$T/nfacctd.conf" <<-EOF
 	daemonize: false
 	nfacctd_ip: 127.0.0.1
 	nfacctd_port: $1
-	plugins: print[fleet]
+	plugins: print[fleet], pgsql[db]
 	aggregate[fleet]: peer_src_ip, in_iface, src_host, dst_host, src_port, dst_port, proto
 	print_output[fleet]: json
 	print_output_file[fleet]: $2
 	print_output_file_append[fleet]: true
 	print_refresh_time[fleet]: 1
+	aggregate[db]: peer_src_ip, in_iface, src_host, dst_host, src_port, dst_port, proto
+	sql_optimize_clauses[db]: true
+	sql_host[db]: $PGDIR
+	sql_db[db]: pmacct
+	sql_table[db]: xdpflow
+	sql_user[db]: postgres
+	sql_passwd[db]: unused
+	sql_refresh_time[db]: 1
+	sql_history[db]: 1m
 	EOF
 	nfacctd -f "$T/nfacctd.conf" >"$T/nfacctd.log" 2>&1 &
 	NFACCTD=$!
@@ -299,6 +330,10 @@ test_sequence() {
 	attach "$P" || return
 	port=$(free_port 4) pn=$(free_port 4) pa=$(free_port 4)
 	start_nfcapd "$T/nf-seq" "$pn" 4 || { xf_fail "sequence: nfcapd" "did not start"; return; }
+	if ! start_postgres >"$T/pg.start" 2>&1; then
+		xf_fail "sequence: PostgreSQL" "did not start: $(tr '\n' ' ' <"$T/pg.start")"
+		return
+	fi
 	if ! start_nfacctd "$pa" "$T/nfacctd.json"; then
 		xf_fail "sequence: nfacctd" "did not start: $(tail -n 2 "$T/nfacctd.log")"
 		return
@@ -329,6 +364,12 @@ test_sequence() {
 		truth sum-nfdump "$T/nf-seq.json" "$T/seq.json"
 	check "sequence: nfacctd (pmacct) got the same exports: every flow's packets and IP bytes" \
 		truth sum-nfacctd "$T/nfacctd.json" "$T/seq.json"
+	# What nfacctd's pgsql plugin stored, one JSON object a row with the print plugin's keys.
+	psql -h "$PGDIR" -U postgres -d pmacct -At -c "SELECT row_to_json(r) FROM (SELECT host(peer_ip_src)
+		AS peer_ip_src, iface_in, host(ip_src) AS ip_src, host(ip_dst) AS ip_dst, port_src, port_dst,
+		ip_proto, packets, bytes FROM xdpflow) r" >"$T/pg.json" 2>"$T/pg.err"
+	check "sequence: nfacctd into PostgreSQL (docs/EXPORT.md's table and pgsql plugin): every flow's packets and IP bytes in the rows" \
+		truth sum-nfacctd "$T/pg.json" "$T/seq.json"
 	check "sequence: the datagrams themselves, each record once by its sequence number: every flow" \
 		truth check-ipfix "$T/seq.json" "$T/seq.ipfix"
 	# The control: without the state folder kept, nfcapd sees the sequence restart.
