@@ -131,7 +131,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
-.PHONY: all deps test tests-build bench demo clean asan install uninstall fuzz man deb soak
+.PHONY: all deps test tests-build bench performance performance-doc demo clean asan install uninstall fuzz man deb soak
 
 all: $(BUILD)/xdpflow.bpf.o $(BUILD)/xdpflow-loader $(BUILD)/xdpflow-reader
 
@@ -234,8 +234,23 @@ test: deps
 
 tests-build: $(TEST_BINS) $(TOOL_BINS) $(BUILD)/vm/other.bpf.o
 
+# make bench prints every benchmark's tables and saves its output in build/bench/results/.
+# make performance (docs/TESTING.md): make bench, then its results go to docs/perf/results/
+# (the curve's plot to docs/perf-curve.svg) and tests/bench/perf-doc.py writes
+# docs/PERFORMANCE.md from them, stamped with the commit measured; commit the three together.
+# make performance-doc: only the last step, from the committed results.
+PERF_RESULTS := docs/perf/results
 bench: all tests-build $(BENCH_BINS) $(BENCH_BPF) $(PROTO_BPF)
 	$(Q)PROTOS="$(PROTO_CURVE)" tests/bench/run-bench.sh
+
+performance: bench
+	$(Q)rm -rf $(PERF_RESULTS) && mkdir -p $(PERF_RESULTS) && cp $(BUILD)/bench/results/* $(PERF_RESULTS)/
+	$(Q)if [ -s $(BUILD)/bench/curve.svg ]; then cp $(BUILD)/bench/curve.svg docs/perf-curve.svg; \
+		else echo "performance: no curve plot (gnuplot missing?): docs/perf-curve.svg not updated" >&2; exit 1; fi
+	$(Q)tests/bench/perf-doc.py --results $(PERF_RESULTS)
+
+performance-doc:
+	$(Q)tests/bench/perf-doc.py --results $(PERF_RESULTS)
 
 demo: deps all
 	$(Q)tests/demo.sh
