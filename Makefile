@@ -316,7 +316,7 @@ EXAMPLEDIR := $(DOCDIR)/examples
 MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_PAGES := $(MAN_SRC:.scd=)
 # The documents the man pages point to.
-DOCS := README.md docs/DESIGN.md docs/EXPORT.md docs/PERFORMANCE.md
+DOCS := README.md docs/DESIGN.md docs/EXPORT.md docs/PERFORMANCE.md docs/PERFORMANCE-HISTORY.md docs/perf-curve.svg
 # Each entry: destination=source=mode; a source ending in .in gets @SBINDIR@ substituted.
 INSTALL_LIST := \
 	$(SBINDIR)/xdpflow-loader=$(BUILD)/xdpflow-loader=0755 \

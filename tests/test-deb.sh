@@ -214,6 +214,8 @@ EXPECTED=(
 	"usr/share/doc/xdpflow/DESIGN\.md(\.gz)? 644"
 	"usr/share/doc/xdpflow/EXPORT\.md(\.gz)? 644"
 	"usr/share/doc/xdpflow/PERFORMANCE\.md(\.gz)? 644"
+	"usr/share/doc/xdpflow/PERFORMANCE-HISTORY\.md(\.gz)? 644"
+	"usr/share/doc/xdpflow/perf-curve\.svg(\.gz)? 644"
 	"usr/share/doc/xdpflow/copyright 644"
 	"usr/share/doc/xdpflow/changelog\.gz 644"
 	"usr/share/lintian/overrides/xdpflow 644"

@@ -44,6 +44,8 @@ EXPECTED=(
 	"share/doc/xdpflow/DESIGN.md 644 $XF_ROOT/docs/DESIGN.md"
 	"share/doc/xdpflow/EXPORT.md 644 $XF_ROOT/docs/EXPORT.md"
 	"share/doc/xdpflow/PERFORMANCE.md 644 $XF_ROOT/docs/PERFORMANCE.md"
+	"share/doc/xdpflow/PERFORMANCE-HISTORY.md 644 $XF_ROOT/docs/PERFORMANCE-HISTORY.md"
+	"share/doc/xdpflow/perf-curve.svg 644 $XF_ROOT/docs/perf-curve.svg"
 )
 
 # check_installed ROOT PREFIX: every expected file under ROOT/PREFIX with its mode and
