@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the reader's report (every view, every format) over map records from the input. */
-// links: reader/view/report.c reader/export/testkill.c reader/view/rates.c pin/read.c pin/keyhash.c pin/clock.c pin/kconfig.c pin/topn.c pin/sources.c reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c pin/names.c reader/format/names.c reader/options.c pin/cmdline.c pin/log.c
+// links: reader/view/report.c reader/export/testkill.c reader/view/rates.c pin/read.c pin/array.c pin/keyhash.c pin/clock.c pin/kconfig.c pin/topn.c pin/sources.c reader/format/util.c reader/format/json.c reader/format/csv.c reader/format/table.c reader/format/prom.c pin/names.c reader/format/names.c reader/options.c pin/cmdline.c pin/log.c
 #include <ctype.h>
 #include <math.h>
 #include "fakemaps.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the reader decoding and merging raw map records (per-CPU stats, refused frames, flow caches, flow table). */
-// links: pin/read.c pin/keyhash.c pin/clock.c pin/kconfig.c
+// links: pin/read.c pin/array.c pin/keyhash.c pin/clock.c pin/kconfig.c
 #include "fakemaps.h"
 #include "xdpflow.h"
 
