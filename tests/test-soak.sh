@@ -156,7 +156,7 @@ fi
 
 # Memory. The readers: their peaks in the last third of the drains against the first third
 # (each drain is a new process: growth would be state it carries from drain to drain).
-# nfcapd 1.7 grows with what it receives (docs/EXPORT.md, "nfcapd's memory", has the
+# nfcapd 1.7 grows with what it receives (docs/EXPORT.md, "Collectors' memory", has the
 # measurements): about 130 bytes per record stored (its write buffers filling, which levels
 # off at 5-9 MiB), 32 bytes per template received again (8 bytes lost per refresh: valgrind),
 # and about 320 KiB once, at its first file rotation; not with the source port. Its limit:
