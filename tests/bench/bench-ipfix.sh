@@ -15,6 +15,8 @@ while ((MAX_FLOWS < N)); do MAX_FLOWS=$((MAX_FLOWS * 2)); done
 RUNS=3
 PIN=/sys/fs/bpf/xdpflow-bench-ipfix-$$
 TMP=$(mktemp -d /tmp/xdpflow-bench-ipfix.XXXXXX)
+# The reader's IPFIX sequence numbers go to --state-dir: here, not the host's /var/lib/xdpflow.
+export XDPFLOW_STATE_DIR=$TMP/state
 RX=""
 cleanup() {
 	[ -n "$RX" ] && kill "$RX" 2>/dev/null
