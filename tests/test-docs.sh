@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The docs agree with the tree: layout version, options, exit statuses, JSON keys, Prometheus series, xdp-loader's tag, RELIABILITY.md's inputs.
+# The docs agree with the tree: layout version, options, exit statuses, JSON keys, Prometheus series, xdp-loader's tag, RELIABILITY.md's inputs, PERFORMANCE.md generated.
 #
 # Ground truth is the tree and the tools themselves, never a literal in this script: the
 # layout version from pin/xdpflow_abi.h, the options from each command's --help (printed
 # from the option tables of pin/cmdline.c's users), the exit statuses, JSON keys and
 # Prometheus series from running the tools (as root, on a veth pair in a network namespace
 # of this run, pins in a folder of this run), the tag from xdp-loader status, and the
-# inputs' hash from tests/inputs-hash.sh. Each FAIL names the doc and what to change.
+# inputs' hash from tests/inputs-hash.sh, PERFORMANCE.md from its committed results
+# (tests/bench/perf-doc.py) and git. Each FAIL names the doc and what to change.
 # LOADER=... READER=... test other builds (e.g. the ASan ones).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -238,6 +239,36 @@ test_reliability_stamp() {
 	fi
 }
 
+# ---- PERFORMANCE.md: generated from its committed results, stamped with an ancestor ----
+
+test_performance_doc() {
+	local out stamp commit
+	if [ ! -d docs/perf/results ]; then
+		xf_fail "performance: generated" "no docs/perf/results: docs/PERFORMANCE.md is not generated; run make performance on a quiet machine and commit docs/PERFORMANCE.md docs/perf docs/perf-curve.svg (docs/TESTING.md)"
+		return
+	fi
+	if out=$(tests/bench/perf-doc.py --check 2>&1); then
+		xf_pass "performance: docs/PERFORMANCE.md is exactly what docs/perf/results gives (tests/bench/perf-doc.py)"
+	else
+		xf_fail "performance: generated" "$(echo "$out" | tr '\n' ' ')(edit tests/bench/PERFORMANCE.md.in or perf-doc.py, then make performance-doc; never the doc)"
+	fi
+	stamp=$(sed -n 3p docs/PERFORMANCE.md)
+	commit=$(echo "$stamp" | sed -n 's/^Stamp: commit \([0-9a-f]\{40\}\), \(clean tree\|WITH [0-9]* UNCOMMITTED CHANGES\), measured [0-9-]\{10\} [0-9:]\{5\} UTC .*/\1/p')
+	if [ -z "$commit" ]; then
+		xf_fail "performance: stamp" "line 3 of docs/PERFORMANCE.md is not 'Stamp: commit SHA, clean tree, measured DATE ...': $stamp"
+	elif [[ $stamp != *", clean tree, "* ]]; then
+		xf_fail "performance: stamp" "docs/PERFORMANCE.md was measured on a tree with uncommitted changes: commit, then make performance"
+	elif ! git rev-parse --git-dir >/dev/null 2>&1; then
+		xf_pass "performance: stamp names commit $commit, clean tree (no git here: whether it is an ancestor is not checked)"
+	elif ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
+		xf_fail "performance: stamp" "docs/PERFORMANCE.md names commit $commit, which this repository does not have"
+	elif ! git merge-base --is-ancestor "$commit" HEAD; then
+		xf_fail "performance: stamp" "docs/PERFORMANCE.md was measured at $commit, not an ancestor of HEAD: run make performance on this branch"
+	else
+		xf_pass "performance: stamp names commit ${commit:0:12}, clean tree, an ancestor of HEAD ($(git rev-list --count "$commit..HEAD") commits since)"
+	fi
+}
+
 # ---- What the tools print, on a live pin folder ----
 
 # The object each key is in: top level, totals, interfaces, protocols, sources, flows.
@@ -371,6 +402,7 @@ test_options
 test_exit_status
 test_figures
 test_reliability_stamp
+test_performance_doc
 
 if [ "$(id -u)" != 0 ]; then
 	xf_skip "live: json keys, prometheus series, xdp-loader tag" "needs root (CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN)"
