@@ -398,6 +398,7 @@ test_sigterm_and_sigkill() {
 	wait_for 10 runs_xdpflow xb2
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
+	xf_sigkilled "$pid"
 	L attach -p "$dir" xb2 >"$T/out" 2>&1 && grep -q "already attached" "$T/out" &&
 		xf_pass "sigkill: attach after a killed run says already attached, exits 0" ||
 		xf_fail "sigkill: attach after a killed run says already attached, exits 0" "$(cat "$T/out")"
