@@ -38,9 +38,9 @@ void rate_memory_free(struct rate_memory *rm)
 	keyhash_free(&rm->cur);
 }
 
-void rate_round_begin(struct rate_memory *rm, const struct snapshot_table_ids *ids)
+void rate_round_begin(struct rate_memory *rm, const struct snapshot_table_ids *ids, int64_t now_ns)
 {
-	rm->cur_ns = clock_now_ns(CLOCK_MONOTONIC);
+	rm->cur_ns = now_ns;
 	rm->reset = rm->have_prev && ids && rm->have_ids && memcmp(ids, &rm->ids, sizeof(*ids));
 	rm->have_ids = ids != NULL;
 	if (ids)

@@ -32,7 +32,9 @@ int rate_memory_init(struct rate_memory *rm);
 void rate_memory_free(struct rate_memory *rm);
 
 /*
- * A round is one read: its time and tables (ids NULL: unknown), then
+ * A round is one read: its time (now_ns, CLOCK_MONOTONIC, taken with the
+ * wall-clock time the read prints: clock_pair_ns) and tables (ids NULL:
+ * unknown), then
  * every row's counts (rate_track), then the swap.  Tables other than last
  * round's mark a reset (rm->reset).  Counters going down would not: a
  * live read may count a cache entry evicted while it runs twice
@@ -40,7 +42,7 @@ void rate_memory_free(struct rate_memory *rm);
  * without any reset, and a drain followed by more traffic than before
  * leaves them higher.
  */
-void rate_round_begin(struct rate_memory *rm, const struct snapshot_table_ids *ids);
+void rate_round_begin(struct rate_memory *rm, const struct snapshot_table_ids *ids, int64_t now_ns);
 /* What was read this round becomes the reference of the next. */
 void rate_round_end(struct rate_memory *rm);
 

@@ -539,21 +539,28 @@ int report_run(struct report *r, const struct snapshot_tables *t, int clock_fd, 
 {
 	struct collected col;
 	struct snapshot s;
+	int64_t mono, real;
 	int err = 0;
 
-	if (r->rates) {
-		struct snapshot_table_ids ids;
-
-		rate_round_begin(r->rates, snapshot_tables_ids(t, &ids) ? NULL : &ids);
-		r->ec.rate_interval_s = r->rates->have_prev ?
-			(r->rates->cur_ns - r->rates->prev_ns) / 1e9 : 0;
-		r->ec.counters_reset = r->rates->reset;
-	}
 	r->sink_err = 0;
 	err = snapshot_read(t, clock_fd, ncpus, &s);
 	if (err)
 		return err;
-	r->ec.read_wall_ns = r->wall_ns ? r->wall_ns : clock_now_ns(CLOCK_REALTIME);
+	/*
+	 * One instant for the read: the time it prints and the one its rates'
+	 * interval ends at are read together, so the interval is the time
+	 * between two printed times however long a read takes.
+	 */
+	clock_pair_ns(&mono, &real);
+	if (r->rates) {
+		struct snapshot_table_ids ids;
+
+		rate_round_begin(r->rates, snapshot_tables_ids(t, &ids) ? NULL : &ids, mono);
+		r->ec.rate_interval_s = r->rates->have_prev ?
+			(r->rates->cur_ns - r->rates->prev_ns) / 1e9 : 0;
+		r->ec.counters_reset = r->rates->reset;
+	}
+	r->ec.read_wall_ns = r->wall_ns ? r->wall_ns : real;
 	err = collect(r, t, &s, &col);
 	/* After collect's walk: an interface that counted only IP frames is known from its flows. */
 	if (!err && r->filter_must_exist) {

@@ -333,7 +333,7 @@ static struct rate watch_round(struct rate_memory *rm, const struct snapshot_tab
 	struct rate r;
 
 	nanosleep(&pause, NULL); /* rounds a little apart: a rate needs time between them */
-	rate_round_begin(rm, ids);
+	rate_round_begin(rm, ids, clock_now_ns(CLOCK_MONOTONIC));
 	rate_track(rm, VIEW_FLOWS, "row", 3, packets, bytes, &r);
 	rate_round_end(rm);
 	return r;
