@@ -8,7 +8,7 @@ PACKAGES=(
 	xdp-tools bpftool iproute2 kmod netbase python3 tmux netsniff-ng
 	prometheus nfdump pmacct postgresql tshark qemu-system-x86 busybox-static cpio
 	libclang-rt-14-dev man-db groff-base systemd libcap2-bin time scdoc
-	valgrind gnuplot-nox debhelper dpkg-dev lintian git strace
+	valgrind gnuplot-nox debhelper dpkg-dev lintian git strace ethtool
 	# the VM tier: kernel modules come xz- or zstd-compressed
 	xz-utils zstd
 )
